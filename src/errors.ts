@@ -1,0 +1,76 @@
+/**
+ * One hierarchy of named errors. Each keeps what caused it; only the CLI entry maps them to exit codes.
+ */
+
+export class EnforceError extends Error {
+  override name = 'EnforceError';
+}
+
+/** One problem in the policy: the file, the dotted path in the document and, where known, the line. */
+export interface PolicyIssue {
+  file: string;
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export function formatPolicyIssue(issue: PolicyIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** The policy (or a value it refers to, such as an SSM parameter) is invalid. Nothing may be written. */
+export class PolicyError extends EnforceError {
+  override name = 'PolicyError';
+  constructor(
+    readonly issues: readonly PolicyIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(issues.map(formatPolicyIssue).join('\n'), options);
+  }
+}
+
+/** The command line is wrong (unknown flag, conflicting flags, bad number). */
+export class UsageError extends EnforceError {
+  override name = 'UsageError';
+}
+
+/** The organization is not ready for the tool (feature set, trusted access, credentials…). */
+export class PreflightError extends EnforceError {
+  override name = 'PreflightError';
+}
+
+/** A refusal before any write: max-changes exceeded, saved plan for another policy or organization. */
+export class GuardError extends EnforceError {
+  override name = 'GuardError';
+}
+
+/**
+ * A failed AWS call, as the SDK reported it. `code` is the SDK error name
+ * (`AccessDeniedException`, `TooManyRequestsException`, …).
+ */
+export class AwsCallError extends EnforceError {
+  override name = 'AwsCallError';
+  constructor(
+    readonly operation: string,
+    readonly code: string,
+    message: string,
+    readonly attempts: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Wraps anything thrown by `client.send` so callers see one shape. */
+  static from(operation: string, error: unknown): AwsCallError {
+    if (error instanceof AwsCallError) return error;
+    const e = error as { name?: string; message?: string; $metadata?: { attempts?: number } };
+    return new AwsCallError(
+      operation,
+      e?.name ?? 'UnknownError',
+      e?.message ?? String(error),
+      e?.$metadata?.attempts,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,160 @@
+import {
+  type Account as AwsAccount,
+  DescribeOrganizationCommand,
+  type OrganizationsClient,
+  paginateListAccounts,
+  paginateListAccountsForParent,
+  paginateListAWSServiceAccessForOrganization,
+  paginateListOrganizationalUnitsForParent,
+  paginateListRoots,
+  paginateListTagsForResource,
+} from '@aws-sdk/client-organizations';
+import pLimit from 'p-limit';
+import type { Account, AccountState, Organization } from '../core/types.js';
+import { AwsCallError, PreflightError } from '../errors.js';
+
+/** Concurrent OU listings: Organizations throttles hard (HTTP 400 TooManyRequestsException) beyond a few. */
+const OU_WALK_CONCURRENCY = 4;
+
+/** Runs one SDK call and wraps any failure with the AWS operation name. */
+async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw AwsCallError.from(operation, error);
+  }
+}
+
+export async function describeOrganization(client: OrganizationsClient): Promise<Organization> {
+  try {
+    const { Organization: org } = await client.send(new DescribeOrganizationCommand({}));
+    return {
+      id: org?.Id ?? '',
+      managementAccountId: org?.MasterAccountId ?? '',
+      featureSet: org?.FeatureSet ?? '',
+    };
+  } catch (error) {
+    if ((error as { name?: string })?.name === 'AWSOrganizationsNotInUseException') {
+      throw new PreflightError(
+        'The caller account is not a member of an AWS Organization (AWSOrganizationsNotInUseException). ' +
+          "Run enforce with credentials for the organization's management account or a delegated administrator.",
+        { cause: error },
+      );
+    }
+    throw AwsCallError.from('organizations:DescribeOrganization', error);
+  }
+}
+
+export function listEnabledServicePrincipals(client: OrganizationsClient): Promise<string[]> {
+  return call('organizations:ListAWSServiceAccessForOrganization', async () => {
+    const principals: string[] = [];
+    for await (const page of paginateListAWSServiceAccessForOrganization({ client }, {})) {
+      for (const p of page.EnabledServicePrincipals ?? [])
+        if (p.ServicePrincipal) principals.push(p.ServicePrincipal);
+    }
+    return principals;
+  });
+}
+
+const STATES: readonly AccountState[] = [
+  'ACTIVE',
+  'SUSPENDED',
+  'PENDING_CLOSURE',
+  'CLOSED',
+  'PENDING_ACTIVATION',
+];
+const STATE_BY_STATUS: Readonly<Record<string, AccountState>> = {
+  ACTIVE: 'ACTIVE',
+  SUSPENDED: 'SUSPENDED',
+  PENDING_CLOSURE: 'PENDING_CLOSURE',
+};
+
+/**
+ * `State` decides activity; `Status` is retired on 2026-09-09 and is read only when `State` is absent (or a value
+ * this version does not know). With neither, the account is reported PENDING_ACTIVATION: only ACTIVE accounts
+ * are written, and guessing ACTIVE for an account whose lifecycle we cannot see could write to a closing one.
+ */
+export function accountState(account: Pick<AwsAccount, 'State' | 'Status'>): AccountState {
+  const state = account.State as AccountState | undefined;
+  if (state && STATES.includes(state)) return state;
+  return (account.Status && STATE_BY_STATUS[account.Status]) || 'PENDING_ACTIVATION';
+}
+
+/** Every account of the organization. ListAccounts pages may be empty while NextToken is set: page until it is absent. */
+export function listAccounts(client: OrganizationsClient): Promise<Account[]> {
+  return call('organizations:ListAccounts', async () => {
+    const accounts: Account[] = [];
+    for await (const page of paginateListAccounts({ client, pageSize: 20 }, {})) {
+      for (const a of page.Accounts ?? []) {
+        if (!a.Id) continue;
+        accounts.push({ id: a.Id, name: a.Name ?? '', state: accountState(a) });
+      }
+    }
+    return accounts;
+  });
+}
+
+/**
+ * Maps each account id to its OU path: OU ids from the root's first child down to the account's direct parent
+ * (`[]` for accounts directly under the root). Walks the tree once from ListRoots. `_organization` is accepted
+ * for call sites that have it but not needed: ListRoots finds the root.
+ */
+export async function listAccountOus(
+  client: OrganizationsClient,
+  _organization?: Organization,
+): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  const limit = pLimit(OU_WALK_CONCURRENCY);
+
+  const accountsUnder = (parentId: string, path: string[]) =>
+    limit(() =>
+      call('organizations:ListAccountsForParent', async () => {
+        for await (const page of paginateListAccountsForParent({ client }, { ParentId: parentId })) {
+          for (const a of page.Accounts ?? []) if (a.Id) result.set(a.Id, path);
+        }
+      }),
+    );
+  const childOus = (parentId: string) =>
+    limit(() =>
+      call('organizations:ListOrganizationalUnitsForParent', async () => {
+        const ids: string[] = [];
+        for await (const page of paginateListOrganizationalUnitsForParent(
+          { client },
+          { ParentId: parentId },
+        )) {
+          for (const ou of page.OrganizationalUnits ?? []) if (ou.Id) ids.push(ou.Id);
+        }
+        return ids;
+      }),
+    );
+  // The limiter wraps single listings only, never a recursion step: a walk step waiting on its children
+  // while holding a slot could deadlock a deep tree.
+  const walk = async (parentId: string, path: string[]): Promise<void> => {
+    const [children] = await Promise.all([childOus(parentId), accountsUnder(parentId, path)]);
+    await Promise.all(children.map((ou) => walk(ou, [...path, ou])));
+  };
+
+  const roots = await call('organizations:ListRoots', async () => {
+    const ids: string[] = [];
+    for await (const page of paginateListRoots({ client }, {})) {
+      for (const r of page.Roots ?? []) if (r.Id) ids.push(r.Id);
+    }
+    return ids;
+  });
+  await Promise.all(roots.map((root) => walk(root, [])));
+  return result;
+}
+
+/** Organizations tags of one account (the account id is its ResourceId). */
+export function listAccountTags(
+  client: OrganizationsClient,
+  accountId: string,
+): Promise<Record<string, string>> {
+  return call('organizations:ListTagsForResource', async () => {
+    const tags: Record<string, string> = {};
+    for await (const page of paginateListTagsForResource({ client }, { ResourceId: accountId })) {
+      for (const t of page.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+    }
+    return tags;
+  });
+}

@@ -124,7 +124,7 @@ export interface Plan {
   version: 1;
   runId: string;
   mode: Mode;
-  policySha256: string;
+  policy: { file: string; sha256: string };
   organization: { id: string; managementAccountId: string };
   summary: Summary;
   accounts: PlanAccount[];

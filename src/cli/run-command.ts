@@ -1,0 +1,48 @@
+import { writeFile } from 'node:fs/promises';
+import { openAuditDestination } from '../audit/audit-log.js';
+import { createClients } from '../aws/clients.js';
+import { systemClock } from '../engine/clock.js';
+import { runEnforce } from '../engine/run.js';
+import { renderJson } from '../render/json.js';
+import { renderText } from '../render/text.js';
+import { exitCodeForOutcome } from './exit-codes.js';
+import type { Io } from './io.js';
+import type { RunCliOptions } from './program.js';
+import { installInterruptHandlers } from './signals.js';
+import { TOOL_VERSION } from './version.js';
+
+export async function runCommand(options: RunCliOptions, io: Io): Promise<number> {
+  const clients = createClients({ region: options.region, profile: options.profile });
+  const signals = installInterruptHandlers((signal) =>
+    io.stderr(`\n${signal}: finishing writes in flight, starting no new ones (again to exit now)\n`),
+  );
+  try {
+    const outcome = await runEnforce(
+      {
+        mode: options.mode,
+        policyFile: options.policy,
+        concurrency: options.concurrency,
+        maxChanges: options.maxChanges,
+        accounts: options.accounts,
+        redact: options.redact,
+        toolVersion: TOOL_VERSION,
+      },
+      {
+        clients,
+        clock: systemClock,
+        interrupt: signals.interrupt,
+        openAuditLog: () => openAuditDestination(options.logFile),
+      },
+    );
+    const { plan, redactor } = outcome;
+    io.stdout(options.output === 'json' ? renderJson(plan, redactor) : renderText(plan, redactor));
+    if (options.planOut !== undefined) await writeFile(options.planOut, renderJson(plan, redactor));
+    if (outcome.refusal !== null) io.stderr(`error: ${outcome.refusal.message}\n`);
+    const code = exitCodeForOutcome(outcome, options.detailedExitcode);
+    outcome.finish(code);
+    return code;
+  } finally {
+    signals.dispose();
+    for (const client of Object.values(clients)) client.destroy();
+  }
+}

@@ -1,0 +1,38 @@
+import type { AccountClient } from '@aws-sdk/client-account';
+import { accountIdParam, getAlternateContact, putAlternateContact } from '../aws/account.js';
+import type { Contact, ContactType, ObservedContact } from '../core/types.js';
+import { AwsCallError } from '../errors.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/**
+ * Reads and writes alternate contacts for the run: applies the management-account rule (no AccountId for
+ * the caller's own account) and the per-operation rate limits in one place.
+ */
+export interface ContactsGateway {
+  read(accountId: string, type: ContactType): Promise<ObservedContact>;
+  /** Throws AwsCallError when the write fails after the SDK's retries. */
+  write(accountId: string, type: ContactType, contact: Contact): Promise<{ attempts: number }>;
+}
+
+export function createContactsGateway(
+  client: AccountClient,
+  callerAccountId: string,
+  limits: { get: RateLimiter; put: RateLimiter },
+): ContactsGateway {
+  return {
+    async read(accountId, type) {
+      await limits.get.acquire();
+      try {
+        const contact = await getAlternateContact(client, type, accountIdParam(accountId, callerAccountId));
+        return contact === null ? { kind: 'missing' } : { kind: 'present', contact };
+      } catch (error) {
+        const e = AwsCallError.from('account:GetAlternateContact', error);
+        return { kind: 'error', error: { code: e.code, message: e.message } };
+      }
+    },
+    async write(accountId, type, contact) {
+      await limits.put.acquire();
+      return putAlternateContact(client, type, contact, accountIdParam(accountId, callerAccountId));
+    },
+  };
+}

@@ -1,0 +1,336 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
+import { GetParametersCommand } from '@aws-sdk/client-ssm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
+import type { Clock } from '../../src/engine/clock.js';
+import { type RunOptions, runEnforce } from '../../src/engine/run.js';
+import { PolicyError, PreflightError, UsageError } from '../../src/errors.js';
+import { OPERATIONS, SECURITY } from '../support/builders.js';
+import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
+
+const MGMT = '999999999999';
+const A = '111111111111';
+const B = '222222222222';
+const C = '333333333333';
+
+const SECURITY_YAML = `
+version: 1
+contacts:
+  security:
+    name: Security Operations
+    title: Security Team
+    email: security@example.com
+    phone: "+1-555-0142"
+`;
+
+/** Instant clock: read-back delays cost no real time. */
+const instantClock: Clock = { now: () => 0, sleep: async () => {} };
+
+let fake: ReturnType<typeof fakeAws> | undefined;
+afterEach(() => fake?.restore());
+
+function writePolicy(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'enforce-run-'));
+  const file = join(dir, 'contacts.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOptions> = {}) {
+  fake = fakeAws(spec);
+  const audit = memoryAuditLog();
+  const outcome = await runEnforce(
+    { mode: 'dry-run', policyFile: writePolicy(policyText), redact: false, toolVersion: '0.0.0-test', ...options },
+    {
+      clients: fake.clients,
+      clock: instantClock,
+      interrupt: { requested: false },
+      openAuditLog: () => audit.destination,
+      runId: 'run-1',
+    },
+  );
+  outcome.finish(exitCodeForOutcome(outcome, false));
+  const items = outcome.plan.accounts.flatMap((a) => a.items);
+  const item = (accountId: string, type = 'SECURITY') => items.find((i) => i.accountId === accountId && i.type === type);
+  return { outcome, audit: audit.lines, fake, items, item };
+}
+
+const org = (extra: Partial<FakeOrgSpec> = {}): FakeOrgSpec => ({
+  managementAccountId: MGMT,
+  accounts: [
+    { id: MGMT, name: 'management' },
+    { id: A, name: 'prod' },
+    { id: B, name: 'dev' },
+    { id: C, name: 'sandbox' },
+  ],
+  contacts: {
+    [A]: { SECURITY: { ...SECURITY, email: 'departed.person@example.com' } },
+    [B]: { SECURITY: { ...SECURITY, email: 'SECURITY@EXAMPLE.COM', phone: '+1 555 0142' } },
+  },
+  ...extra,
+});
+
+describe('dry-run', () => {
+  it('plans create for a missing contact, update with changed fields, noop when equal after normalising', async () => {
+    const { item, outcome } = await run(org(), SECURITY_YAML);
+    expect(item(MGMT)).toMatchObject({ action: 'create', result: 'planned', before: null, after: SECURITY });
+    expect(item(A)).toMatchObject({ action: 'update', result: 'planned', changedFields: ['email'] });
+    expect(item(B)).toMatchObject({ action: 'noop', result: 'unchanged' });
+    expect(item(C)).toMatchObject({ action: 'create' });
+    expect(outcome.plan.summary).toEqual({
+      accounts: 4,
+      items: 4,
+      inSync: 1,
+      create: 2,
+      update: 1,
+      skipped: 0,
+      failed: 0,
+      applied: 0,
+    });
+  });
+
+  it('sends zero PutAlternateContact calls', async () => {
+    const { fake } = await run(org(), SECURITY_YAML);
+    expect(fake.mocks.account.commandCalls(PutAlternateContactCommand)).toHaveLength(0);
+  });
+
+  it('reads every page of ListAccounts, including an empty one', async () => {
+    const accounts = Array.from({ length: 7 }, (_, i) => ({ id: `10000000000${i}`, name: `a${i}` }));
+    const { outcome } = await run({ managementAccountId: MGMT, accounts }, SECURITY_YAML);
+    expect(outcome.plan.accounts.map((a) => a.accountId)).toEqual(accounts.map((a) => a.id));
+  });
+
+  it('writes one drift line per create/update, with before, after and changed fields', async () => {
+    const { audit } = await run(org(), SECURITY_YAML);
+    const drift = audit.filter((l) => l.event === 'drift');
+    expect(drift).toHaveLength(3);
+    expect(drift.find((l) => l.accountId === A)).toMatchObject({
+      runId: 'run-1',
+      type: 'SECURITY',
+      action: 'update',
+      changedFields: ['email'],
+      before: { email: 'departed.person@example.com' },
+      after: { email: 'security@example.com' },
+    });
+  });
+});
+
+describe('the management account', () => {
+  it('is read and written without AccountId when the caller is the management account', async () => {
+    const { fake, item } = await run(org(), SECURITY_YAML, { mode: 'apply' });
+    const reads = fake.mocks.account.commandCalls(GetAlternateContactCommand).map((c) => c.args[0].input);
+    expect(reads.filter((i) => !('AccountId' in i)).length).toBeGreaterThan(0);
+    expect(reads.some((i) => i.AccountId === MGMT)).toBe(false);
+    expect(fake.puts.find((p) => p.accountId === MGMT)).toEqual({
+      accountId: MGMT,
+      type: 'SECURITY',
+      hadAccountId: false,
+    });
+    expect(item(MGMT)).toMatchObject({ action: 'create', result: 'applied' });
+  });
+
+  it('is skipped, never read, when the caller is a delegated administrator', async () => {
+    const { fake, item } = await run(org({ callerAccountId: C }), SECURITY_YAML, { mode: 'apply' });
+    expect(item(MGMT)).toMatchObject({ action: 'skip', result: 'skipped', reason: 'management-account-delegated-admin' });
+    const inputs = fake.mocks.account.commandCalls(GetAlternateContactCommand).map((c) => c.args[0].input);
+    expect(inputs.some((i) => i.AccountId === MGMT)).toBe(false);
+    // The delegated administrator's own account is addressed without AccountId (standalone context).
+    expect(fake.puts.find((p) => p.accountId === C)?.hadAccountId).toBe(false);
+    expect(item(A)).toMatchObject({ result: 'applied' });
+  });
+
+  it('is skipped when settings.managementAccount is skip', async () => {
+    const { item } = await run(org(), `${SECURITY_YAML}settings:\n  managementAccount: skip\n`);
+    expect(item(MGMT)).toMatchObject({ action: 'skip', reason: 'management-account' });
+  });
+});
+
+describe('account state', () => {
+  it('skips suspended, closed, pending-closure and pending-activation accounts without reading them', async () => {
+    const spec = org({
+      accounts: [
+        { id: MGMT, name: 'management' },
+        { id: A, name: 'gone', state: 'SUSPENDED' },
+        { id: B, name: 'closing', state: 'PENDING_CLOSURE' },
+        { id: C, name: 'closed', state: 'CLOSED' },
+        { id: '444444444444', name: 'new', state: 'PENDING_ACTIVATION' },
+      ],
+    });
+    const { fake, item } = await run(spec, SECURITY_YAML, { mode: 'apply' });
+    expect(item(A)).toMatchObject({ action: 'skip', reason: 'suspended' });
+    expect(item(B)).toMatchObject({ action: 'skip', reason: 'pending-closure' });
+    expect(item(C)).toMatchObject({ action: 'skip', reason: 'closed' });
+    expect(item('444444444444')).toMatchObject({ action: 'skip', reason: 'pending-activation' });
+    const targeted = fake.mocks.account.commandCalls(GetAlternateContactCommand).map((c) => c.args[0].input.AccountId);
+    expect(targeted.filter((id) => id !== undefined)).toEqual([]);
+    expect(fake.puts.map((p) => p.accountId)).toEqual([MGMT]);
+  });
+});
+
+describe('scope and overrides', () => {
+  const spec = org({
+    accounts: [
+      { id: MGMT, name: 'management' },
+      { id: A, name: 'payments-prod', ous: ['ou-ab12-workload', 'ou-ab12-payments1'] },
+      { id: B, name: 'lab', ous: ['ou-ab12-workload'], tags: { 'contact-policy': 'exempt' } },
+      { id: C, name: 'sandbox', ous: ['ou-ab12-sandbox1'] },
+    ],
+  });
+
+  it('includes by OU at any depth, excludes by tag, and applies overrides in order', async () => {
+    const policy = `${SECURITY_YAML}
+scope:
+  include:
+    ous: [ou-ab12-workload]
+  exclude:
+    tags: { contact-policy: exempt }
+overrides:
+  - match: { ous: [ou-ab12-payments1] }
+    contacts:
+      security: { email: payments-security@example.com, phone: "+1-555-0001" }
+  - match: { accounts: ["${A}"] }
+    contacts:
+      security: { email: payments-prod-security@example.com }
+`;
+    const { item } = await run(spec, policy);
+    expect(item(MGMT)).toMatchObject({ action: 'skip', reason: 'out-of-scope' });
+    expect(item(C)).toMatchObject({ action: 'skip', reason: 'out-of-scope' });
+    expect(item(B)).toMatchObject({ action: 'skip', reason: 'excluded' });
+    expect(item(A)?.after).toEqual({ ...SECURITY, email: 'payments-prod-security@example.com', phone: '+1-555-0001' });
+  });
+
+  it('limits the run to --accounts and rejects an account that is not in the organization', async () => {
+    const { outcome } = await run(spec, SECURITY_YAML, { accounts: [A, C] });
+    expect(outcome.plan.accounts.map((a) => a.accountId)).toEqual([A, C]);
+    await expect(run(spec, SECURITY_YAML, { accounts: ['555555555555'] })).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe('apply', () => {
+  it('writes create/update items, reads them back and marks them applied', async () => {
+    const { fake, outcome, item } = await run(org(), SECURITY_YAML, { mode: 'apply' });
+    expect(fake.puts.map((p) => p.accountId).sort()).toEqual([MGMT, A, C].sort());
+    expect(item(A)).toMatchObject({ action: 'update', result: 'applied' });
+    expect(item(B)).toMatchObject({ action: 'noop', result: 'unchanged' });
+    expect(fake.contacts.get(`${A}/SECURITY`)).toEqual(SECURITY);
+    expect(outcome.plan.summary.applied).toBe(3);
+    expect(exitCodeForOutcome(outcome, false)).toBe(0);
+  });
+
+  it('logs change.started before the write is sent and change.applied after', async () => {
+    const lines: Record<string, unknown>[] = [];
+    fake = fakeAws(org());
+    const seenAtPut: number[] = [];
+    const originalSend = fake.clients.account.send.bind(fake.clients.account);
+    // Record how many change.started lines existed when each Put reached "AWS".
+    fake.clients.account.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
+      if (command.constructor.name === 'PutAlternateContactCommand') {
+        seenAtPut.push(lines.filter((l) => l.event === 'change.started').length);
+      }
+      return (originalSend as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof fake.clients.account.send;
+    const outcome = await runEnforce(
+      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't', concurrency: 1 },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => ({ write: (s: string) => lines.push(JSON.parse(s)) }),
+      },
+    );
+    outcome.finish(0);
+    expect(seenAtPut).toEqual([1, 2, 3]);
+    const events = lines.map((l) => l.event);
+    expect(events[0]).toBe('run.start');
+    expect(events.at(-1)).toBe('run.end');
+    expect(events.filter((e) => e === 'change.applied')).toHaveLength(3);
+    for (const l of lines) expect(l).toMatchObject({ runId: expect.any(String), time: expect.any(String) });
+  });
+
+  it('keeps going when one account denies access, and fails the run', async () => {
+    const { item, outcome, audit } = await run(org({ deniedAccounts: [A], deniedWrites: [C] }), SECURITY_YAML, {
+      mode: 'apply',
+    });
+    expect(item(A)).toMatchObject({ action: 'error', result: 'failed', error: { code: 'AccessDeniedException' } });
+    expect(item(C)).toMatchObject({ action: 'create', result: 'failed', error: { code: 'AccessDeniedException' } });
+    expect(item(MGMT)).toMatchObject({ result: 'applied' });
+    expect(audit.filter((l) => l.event === 'account.error')).toMatchObject([{ accountId: A }]);
+    expect(audit.filter((l) => l.event === 'change.failed')).toMatchObject([{ accountId: C, written: false }]);
+    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+  });
+
+  it('marks a write whose read-back differs as failed', async () => {
+    const { item, audit } = await run(org({ lostWrites: [A] }), SECURITY_YAML, { mode: 'apply' });
+    expect(item(A)).toMatchObject({ result: 'failed', error: { code: 'ReadBackMismatch' } });
+    expect(audit.find((l) => l.event === 'change.failed')).toMatchObject({ accountId: A, written: true });
+  });
+
+  it('refuses the whole apply when more than max-changes items would be written', async () => {
+    const { fake, outcome, items, audit } = await run(org(), SECURITY_YAML, { mode: 'apply', maxChanges: 2 });
+    expect(fake.mocks.account.commandCalls(PutAlternateContactCommand)).toHaveLength(0);
+    expect(outcome.refusal?.message).toMatch(/3 contacts, more than max-changes 2/);
+    expect(items.filter((i) => i.reason === 'max-changes')).toHaveLength(3);
+    expect(audit.some((l) => String(l.event).startsWith('change.'))).toBe(false);
+    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+  });
+
+  it('takes maxChanges from settings when the flag is absent', async () => {
+    const { fake, outcome } = await run(org(), `${SECURITY_YAML}settings:\n  maxChanges: 1\n`, { mode: 'apply' });
+    expect(outcome.refusal).not.toBeNull();
+    expect(fake.puts).toHaveLength(0);
+  });
+
+  it('applies when the plan is within max-changes', async () => {
+    const { fake } = await run(org(), SECURITY_YAML, { mode: 'apply', maxChanges: 3 });
+    expect(fake.puts).toHaveLength(3);
+  });
+});
+
+describe('SSM values', () => {
+  const ssmPolicy = `${SECURITY_YAML}  operations:
+    name: Platform On-Call
+    title: Operations
+    email: { ssm: /org/contacts/operations/email }
+    phone: "+1-555-0100"
+`;
+
+  it('reads parameters with decryption and never logs a SecureString value in clear', async () => {
+    const { fake, item, audit } = await run(
+      org({ parameters: { '/org/contacts/operations/email': { value: 'ops-oncall@example.com', secure: true } } }),
+      ssmPolicy,
+      { mode: 'apply' },
+    );
+    const calls = fake.mocks.ssm.commandCalls(GetParametersCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input).toMatchObject({ Names: ['/org/contacts/operations/email'], WithDecryption: true });
+    expect(item(A, 'OPERATIONS')).toMatchObject({ action: 'create', after: OPERATIONS, result: 'applied' });
+    expect(JSON.stringify(audit)).not.toContain('ops-oncall@example.com');
+  });
+
+  it('rejects the policy when a parameter is missing, before any Account API call', async () => {
+    const error = await run(org(), ssmPolicy).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(String((error as Error).message)).toContain('/org/contacts/operations/email');
+    expect(fake!.mocks.account.calls()).toHaveLength(0);
+  });
+});
+
+describe('bad input and preflight', () => {
+  it('makes no AWS call at all for an invalid policy', async () => {
+    const error = await run(org(), 'version: 2\ncontacts: {}\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyError);
+    for (const mock of Object.values(fake!.mocks)) expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('stops before reading accounts when trusted access is not enabled, naming the fix', async () => {
+    const error = await run(org({ trustedAccess: false }), SECURITY_YAML).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreflightError);
+    expect((error as Error).message).toContain(
+      'aws organizations enable-aws-service-access --service-principal account.amazonaws.com',
+    );
+    expect(fake!.mocks.account.calls()).toHaveLength(0);
+  });
+});

@@ -24,6 +24,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         concurrency: options.concurrency,
         maxChanges: options.maxChanges,
         accounts: options.accounts,
+        planFile: options.plan,
         redact: options.redact,
         toolVersion: TOOL_VERSION,
       },

@@ -31,12 +31,13 @@ export async function listRunAccounts(
   client: OrganizationsClient,
   policy: DesiredPolicy,
   selected: readonly string[] | undefined,
+  unknownSelected: 'error' | 'ignore-unknown' = 'error',
 ): Promise<Account[]> {
   let accounts = await listAccounts(client);
   if (selected !== undefined) {
     const known = new Set(accounts.map((a) => a.id));
     const unknown = selected.filter((id) => !known.has(id));
-    if (unknown.length > 0) {
+    if (unknown.length > 0 && unknownSelected === 'error') {
       throw new UsageError(`--accounts: not an account of this organization: ${unknown.join(', ')}`);
     }
     const wanted = new Set(selected);

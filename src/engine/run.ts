@@ -5,10 +5,11 @@ import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
 import { getParameters } from '../aws/ssm.js';
 import { getCaller } from '../aws/sts.js';
+import { type DecisionContext, decideAccount } from '../core/desired.js';
 import { isWrite, sortAccounts, summarise } from '../core/plan.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import { createRedactor, type Redactor } from '../core/redact.js';
-import type { Caller, Mode, Organization, Plan, PlanAccount, PlanItem } from '../core/types.js';
+import type { Account, Caller, Mode, Organization, Plan, PlanAccount, PlanItem } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { type LoadedPolicy, readPolicy } from '../policy/load.js';
 import { resolvePolicy, ssmParameterNames } from '../policy/resolve.js';
@@ -18,6 +19,7 @@ import { createContactsGateway } from './contacts-gateway.js';
 import type { Interrupt } from './interrupt.js';
 import { listRunAccounts, preflight } from './observe.js';
 import { createTokenBucket, DEFAULT_RATE_LIMITS } from './rate-limiter.js';
+import { checkPlanMatches, plannedWriteAccounts, readSavedPlan, sameAsPlanned } from './saved-plan.js';
 import { scanAccounts } from './scan.js';
 
 export interface RunOptions {
@@ -28,6 +30,8 @@ export interface RunOptions {
   /** CLI flag; wins over settings.maxChanges. */
   maxChanges?: number;
   accounts?: readonly string[];
+  /** `--plan`: apply exactly the items of this saved plan. */
+  planFile?: string;
   redact: boolean;
   toolVersion: string;
 }
@@ -69,12 +73,24 @@ export async function resolveSsmValues(loaded: LoadedPolicy, clients: Pick<AwsCl
 export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<RunOutcome> {
   const started = ctx.clock.now();
   const runId = ctx.runId ?? randomUUID();
-  // The policy file is checked before any AWS call; SSM values only once the credentials are known good.
+  // The policy file (and a saved plan) are checked before any AWS call; SSM values only once the
+  // credentials are known good.
+  const saved = options.planFile === undefined ? null : await readSavedPlan(options.planFile);
   const loaded = await readPolicy(options.policyFile);
+  if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded);
   const caller = await getCaller(ctx.clients.sts);
   const policy = await resolveSsmValues(loaded, ctx.clients);
   const organization = await preflight(ctx.clients.organizations);
-  const accounts = await listRunAccounts(ctx.clients.organizations, policy, options.accounts);
+  if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded, organization);
+  const accounts =
+    saved === null
+      ? await listRunAccounts(ctx.clients.organizations, policy, options.accounts)
+      : await listRunAccounts(
+          ctx.clients.organizations,
+          policy,
+          plannedWriteAccounts(saved),
+          'ignore-unknown',
+        );
 
   const redactor = createRedactor({ redactAll: options.redact, secretValues: policy.secretValues });
   const audit = createAuditLog(ctx.openAuditLog(), runId, redactor);
@@ -86,6 +102,7 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
     callerArn: caller.arn,
     organizationId: organization.id,
     toolVersion: options.toolVersion,
+    ...(options.planFile === undefined ? {} : { planFile: options.planFile }),
   });
 
   const finish = (exitCode: number, summary: Plan['summary'] | null) =>
@@ -97,15 +114,9 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
     });
 
   try {
-    const { planAccounts, refusal } = await reconcile(
-      options,
-      ctx,
-      policy,
-      caller,
-      organization,
-      accounts,
-      audit,
-    );
+    const setup = { options, ctx, policy, audit, decision: decisionContext(organization, caller), accounts };
+    const { planAccounts, refusal } =
+      saved === null ? await reconcile(setup) : await reconcileSaved(setup, saved);
     const plan: Plan = {
       version: 1,
       runId,
@@ -129,60 +140,129 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
   }
 }
 
-async function reconcile(
-  options: RunOptions,
-  ctx: RunContext,
-  policy: DesiredPolicy,
-  caller: Caller,
-  organization: Organization,
-  accounts: Awaited<ReturnType<typeof listRunAccounts>>,
-  audit: AuditLog,
-): Promise<{ planAccounts: PlanAccount[]; refusal: GuardError | null }> {
+interface Setup {
+  options: RunOptions;
+  ctx: RunContext;
+  policy: DesiredPolicy;
+  audit: AuditLog;
+  decision: DecisionContext;
+  accounts: Account[];
+}
+
+function decisionContext(organization: Organization, caller: Caller): DecisionContext {
+  return { managementAccountId: organization.managementAccountId, callerAccountId: caller.accountId };
+}
+
+/** The writer shared by fresh and saved plans: rate-limited gateway, bounded parallel writes. */
+function createWriter(setup: Setup) {
+  const { options, ctx, policy, audit, decision } = setup;
   const concurrency = options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY;
-  const maxChanges = options.maxChanges ?? policy.settings.maxChanges;
   const limits = { ...DEFAULT_RATE_LIMITS, ...policy.settings.rateLimits };
-  const gateway = createContactsGateway(ctx.clients.account, caller.accountId, {
+  const gateway = createContactsGateway(ctx.clients.account, decision.callerAccountId, {
     get: createTokenBucket(limits.getAlternateContact, ctx.clock),
     put: createTokenBucket(limits.putAlternateContact, ctx.clock),
   });
   const applyDeps = { gateway, audit, interrupt: ctx.interrupt, clock: ctx.clock };
-  const writeLimit = pLimit(concurrency);
+  const limit = pLimit(concurrency);
   const writes: Promise<void>[] = [];
-  const write = (item: PlanItem) => writes.push(writeLimit(() => applyItem(item, applyDeps)));
+  return {
+    gateway,
+    concurrency,
+    maxChanges: options.maxChanges ?? policy.settings.maxChanges,
+    /** Runs `before` (if any) and then the write, within the concurrency limit. */
+    write(item: PlanItem, before?: () => Promise<boolean>) {
+      writes.push(
+        limit(async () => {
+          if (before === undefined || (await before())) await applyItem(item, applyDeps);
+        }),
+      );
+    },
+    settled: () => Promise.all(writes),
+  };
+}
 
+/** Marks every pending write as refused when it exceeds max-changes; nothing is written then. */
+function guardMaxChanges(pending: PlanItem[], maxChanges: number | undefined): GuardError | null {
+  if (maxChanges === undefined || pending.length <= maxChanges) return null;
+  for (const item of pending) {
+    item.result = 'skipped';
+    item.reason = 'max-changes';
+  }
+  return new GuardError(
+    `refusing to apply: the plan writes ${pending.length} contacts, more than max-changes ${maxChanges}`,
+  );
+}
+
+async function reconcile(setup: Setup): Promise<{ planAccounts: PlanAccount[]; refusal: GuardError | null }> {
+  const { options, ctx, policy, audit, accounts } = setup;
+  const writer = createWriter(setup);
+  const { gateway, concurrency, maxChanges } = writer;
+  const write = (item: PlanItem) => writer.write(item);
   // Without a max-changes guard, an account's writes start as soon as it is planned, so writing account A
   // does not wait for the scan of account Z. With the guard, nothing may be written until the total is known.
   const streamWrites = options.mode === 'apply' && maxChanges === undefined;
   let done = 0;
-  const planAccounts = await scanAccounts(
-    accounts,
-    policy,
-    { managementAccountId: organization.managementAccountId, callerAccountId: caller.accountId },
-    concurrency,
-    {
-      gateway,
-      audit,
-      interrupt: ctx.interrupt,
-      onWrite: streamWrites ? write : undefined,
-      onAccountDone: () => ctx.onAccountDone?.(++done, accounts.length),
-    },
-  );
+  const planAccounts = await scanAccounts(accounts, policy, setup.decision, concurrency, {
+    gateway,
+    audit,
+    interrupt: ctx.interrupt,
+    onWrite: streamWrites ? write : undefined,
+    onAccountDone: () => ctx.onAccountDone?.(++done, accounts.length),
+  });
 
   let refusal: GuardError | null = null;
   if (options.mode === 'apply' && !streamWrites) {
     const pending = planAccounts.flatMap((a) => a.items.filter(isWrite));
-    if (maxChanges !== undefined && pending.length > maxChanges) {
-      refusal = new GuardError(
-        `refusing to apply: the plan writes ${pending.length} contacts, more than max-changes ${maxChanges}`,
-      );
-      for (const item of pending) {
-        item.result = 'skipped';
-        item.reason = 'max-changes';
-      }
-    } else {
-      pending.forEach(write);
+    refusal = guardMaxChanges(pending, maxChanges);
+    if (refusal === null) pending.forEach(write);
+  }
+  await writer.settled();
+  return { planAccounts, refusal };
+}
+
+/**
+ * `--apply --plan FILE`: writes exactly the plan's items. Each item is re-derived from the (identical)
+ * policy and its account re-read first; an item whose account changed since the plan was made is not
+ * written and is reported `stale`.
+ */
+async function reconcileSaved(
+  setup: Setup,
+  saved: Plan,
+): Promise<{ planAccounts: PlanAccount[]; refusal: GuardError | null }> {
+  const { policy, audit, decision } = setup;
+  const writer = createWriter(setup);
+  const byId = new Map(setup.accounts.map((a) => [a.id, a]));
+  const pending = saved.accounts.flatMap((a) => a.items.filter((i) => isWrite(i) && i.result === 'planned'));
+  const refusal = guardMaxChanges(pending, writer.maxChanges);
+  if (refusal === null) {
+    for (const item of pending) {
+      writer.write(item, async () => {
+        const account = byId.get(item.accountId);
+        const decided = account === undefined ? null : decideAccount(account, policy, decision);
+        const desired = decided?.kind === 'manage' ? decided.contacts[item.type]?.contact : undefined;
+        if (desired === undefined || !sameAsPlanned(item.after, desired)) return markStale(item);
+        const observed = await writer.gateway.read(item.accountId, item.type);
+        if (observed.kind === 'error') {
+          item.result = 'failed';
+          item.error = observed.error;
+          audit.accountError(item.accountId, item.type, observed.error);
+          return false;
+        }
+        const current = observed.kind === 'present' ? observed.contact : null;
+        if (!sameAsPlanned(item.before, current)) return markStale(item);
+        item.before = current;
+        item.after = desired;
+        audit.drift(item);
+        return true;
+      });
     }
   }
-  await Promise.all(writes);
-  return { planAccounts, refusal };
+  await writer.settled();
+  return { planAccounts: saved.accounts, refusal };
+}
+
+function markStale(item: PlanItem): false {
+  item.result = 'skipped';
+  item.reason = 'stale';
+  return false;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
 import type { Clock } from '../../src/engine/clock.js';
 import { type RunOptions, runEnforce } from '../../src/engine/run.js';
-import { PolicyError, PreflightError, UsageError } from '../../src/errors.js';
+import { GuardError, PolicyError, PreflightError, UsageError } from '../../src/errors.js';
+import { renderJson } from '../../src/render/json.js';
 import { OPERATIONS, SECURITY } from '../support/builders.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
 
@@ -43,7 +44,13 @@ async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOp
   fake = fakeAws(spec);
   const audit = memoryAuditLog();
   const outcome = await runEnforce(
-    { mode: 'dry-run', policyFile: writePolicy(policyText), redact: false, toolVersion: '0.0.0-test', ...options },
+    {
+      mode: 'dry-run',
+      policyFile: writePolicy(policyText),
+      redact: false,
+      toolVersion: '0.0.0-test',
+      ...options,
+    },
     {
       clients: fake.clients,
       clock: instantClock,
@@ -54,7 +61,8 @@ async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOp
   );
   outcome.finish(exitCodeForOutcome(outcome, false));
   const items = outcome.plan.accounts.flatMap((a) => a.items);
-  const item = (accountId: string, type = 'SECURITY') => items.find((i) => i.accountId === accountId && i.type === type);
+  const item = (accountId: string, type = 'SECURITY') =>
+    items.find((i) => i.accountId === accountId && i.type === type);
   return { outcome, audit: audit.lines, fake, items, item };
 }
 
@@ -134,7 +142,11 @@ describe('the management account', () => {
 
   it('is skipped, never read, when the caller is a delegated administrator', async () => {
     const { fake, item } = await run(org({ callerAccountId: C }), SECURITY_YAML, { mode: 'apply' });
-    expect(item(MGMT)).toMatchObject({ action: 'skip', result: 'skipped', reason: 'management-account-delegated-admin' });
+    expect(item(MGMT)).toMatchObject({
+      action: 'skip',
+      result: 'skipped',
+      reason: 'management-account-delegated-admin',
+    });
     const inputs = fake.mocks.account.commandCalls(GetAlternateContactCommand).map((c) => c.args[0].input);
     expect(inputs.some((i) => i.AccountId === MGMT)).toBe(false);
     // The delegated administrator's own account is addressed without AccountId (standalone context).
@@ -164,7 +176,9 @@ describe('account state', () => {
     expect(item(B)).toMatchObject({ action: 'skip', reason: 'pending-closure' });
     expect(item(C)).toMatchObject({ action: 'skip', reason: 'closed' });
     expect(item('444444444444')).toMatchObject({ action: 'skip', reason: 'pending-activation' });
-    const targeted = fake.mocks.account.commandCalls(GetAlternateContactCommand).map((c) => c.args[0].input.AccountId);
+    const targeted = fake.mocks.account
+      .commandCalls(GetAlternateContactCommand)
+      .map((c) => c.args[0].input.AccountId);
     expect(targeted.filter((id) => id !== undefined)).toEqual([]);
     expect(fake.puts.map((p) => p.accountId)).toEqual([MGMT]);
   });
@@ -199,7 +213,11 @@ overrides:
     expect(item(MGMT)).toMatchObject({ action: 'skip', reason: 'out-of-scope' });
     expect(item(C)).toMatchObject({ action: 'skip', reason: 'out-of-scope' });
     expect(item(B)).toMatchObject({ action: 'skip', reason: 'excluded' });
-    expect(item(A)?.after).toEqual({ ...SECURITY, email: 'payments-prod-security@example.com', phone: '+1-555-0001' });
+    expect(item(A)?.after).toEqual({
+      ...SECURITY,
+      email: 'payments-prod-security@example.com',
+      phone: '+1-555-0001',
+    });
   });
 
   it('limits the run to --accounts and rejects an account that is not in the organization', async () => {
@@ -233,7 +251,13 @@ describe('apply', () => {
       return (originalSend as (...a: unknown[]) => unknown)(command, ...rest);
     }) as typeof fake.clients.account.send;
     const outcome = await runEnforce(
-      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't', concurrency: 1 },
+      {
+        mode: 'apply',
+        policyFile: writePolicy(SECURITY_YAML),
+        redact: false,
+        toolVersion: 't',
+        concurrency: 1,
+      },
       {
         clients: fake.clients,
         clock: instantClock,
@@ -251,14 +275,28 @@ describe('apply', () => {
   });
 
   it('keeps going when one account denies access, and fails the run', async () => {
-    const { item, outcome, audit } = await run(org({ deniedAccounts: [A], deniedWrites: [C] }), SECURITY_YAML, {
-      mode: 'apply',
+    const { item, outcome, audit } = await run(
+      org({ deniedAccounts: [A], deniedWrites: [C] }),
+      SECURITY_YAML,
+      {
+        mode: 'apply',
+      },
+    );
+    expect(item(A)).toMatchObject({
+      action: 'error',
+      result: 'failed',
+      error: { code: 'AccessDeniedException' },
     });
-    expect(item(A)).toMatchObject({ action: 'error', result: 'failed', error: { code: 'AccessDeniedException' } });
-    expect(item(C)).toMatchObject({ action: 'create', result: 'failed', error: { code: 'AccessDeniedException' } });
+    expect(item(C)).toMatchObject({
+      action: 'create',
+      result: 'failed',
+      error: { code: 'AccessDeniedException' },
+    });
     expect(item(MGMT)).toMatchObject({ result: 'applied' });
     expect(audit.filter((l) => l.event === 'account.error')).toMatchObject([{ accountId: A }]);
-    expect(audit.filter((l) => l.event === 'change.failed')).toMatchObject([{ accountId: C, written: false }]);
+    expect(audit.filter((l) => l.event === 'change.failed')).toMatchObject([
+      { accountId: C, written: false },
+    ]);
     expect(exitCodeForOutcome(outcome, false)).toBe(1);
   });
 
@@ -278,7 +316,9 @@ describe('apply', () => {
   });
 
   it('takes maxChanges from settings when the flag is absent', async () => {
-    const { fake, outcome } = await run(org(), `${SECURITY_YAML}settings:\n  maxChanges: 1\n`, { mode: 'apply' });
+    const { fake, outcome } = await run(org(), `${SECURITY_YAML}settings:\n  maxChanges: 1\n`, {
+      mode: 'apply',
+    });
     expect(outcome.refusal).not.toBeNull();
     expect(fake.puts).toHaveLength(0);
   });
@@ -299,13 +339,18 @@ describe('SSM values', () => {
 
   it('reads parameters with decryption and never logs a SecureString value in clear', async () => {
     const { fake, item, audit } = await run(
-      org({ parameters: { '/org/contacts/operations/email': { value: 'ops-oncall@example.com', secure: true } } }),
+      org({
+        parameters: { '/org/contacts/operations/email': { value: 'ops-oncall@example.com', secure: true } },
+      }),
       ssmPolicy,
       { mode: 'apply' },
     );
     const calls = fake.mocks.ssm.commandCalls(GetParametersCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toMatchObject({ Names: ['/org/contacts/operations/email'], WithDecryption: true });
+    expect(calls[0]!.args[0].input).toMatchObject({
+      Names: ['/org/contacts/operations/email'],
+      WithDecryption: true,
+    });
     expect(item(A, 'OPERATIONS')).toMatchObject({ action: 'create', after: OPERATIONS, result: 'applied' });
     expect(JSON.stringify(audit)).not.toContain('ops-oncall@example.com');
   });
@@ -332,5 +377,109 @@ describe('bad input and preflight', () => {
       'aws organizations enable-aws-service-access --service-principal account.amazonaws.com',
     );
     expect(fake!.mocks.account.calls()).toHaveLength(0);
+  });
+});
+
+describe('saved plans', () => {
+  async function savePlan(spec: FakeOrgSpec, policyFile: string, redact = false) {
+    fake = fakeAws(spec);
+    const outcome = await runEnforce(
+      { mode: 'dry-run', policyFile, redact, toolVersion: 't' },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => memoryAuditLog().destination,
+      },
+    );
+    fake.restore();
+    const planFile = join(mkdtempSync(join(tmpdir(), 'enforce-plan-')), 'plan.json');
+    writeFileSync(planFile, renderJson(outcome.plan, outcome.redactor));
+    return planFile;
+  }
+
+  async function applyPlan(
+    spec: FakeOrgSpec,
+    policyFile: string,
+    planFile: string,
+    edit?: (f: ReturnType<typeof fakeAws>) => void,
+  ) {
+    fake = fakeAws(spec);
+    edit?.(fake);
+    const audit = memoryAuditLog();
+    const outcome = await runEnforce(
+      { mode: 'apply', policyFile, planFile, redact: false, toolVersion: 't' },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => audit.destination,
+      },
+    );
+    const items = outcome.plan.accounts.flatMap((a) => a.items);
+    return {
+      outcome,
+      items,
+      item: (id: string) => items.find((i) => i.accountId === id && i.type === 'SECURITY'),
+    };
+  }
+
+  it('applies exactly the items of the plan', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = await savePlan(org(), policyFile);
+    const { item, outcome } = await applyPlan(org(), policyFile, planFile);
+    expect(fake!.puts.map((p) => p.accountId).sort()).toEqual([MGMT, A, C].sort());
+    expect(item(A)).toMatchObject({ action: 'update', result: 'applied' });
+    expect(exitCodeForOutcome(outcome, false)).toBe(0);
+  });
+
+  it('does not write an item whose account changed since the plan, and reports it stale (exit 1)', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = await savePlan(org(), policyFile);
+    const { item, outcome } = await applyPlan(org(), policyFile, planFile, (f) => {
+      f.contacts.set(`${A}/SECURITY`, { ...SECURITY, email: 'someone-else@example.com' });
+      f.contacts.set(`${C}/SECURITY`, SECURITY); // created by someone else since: also stale
+    });
+    expect(item(A)).toMatchObject({ result: 'skipped', reason: 'stale' });
+    expect(item(C)).toMatchObject({ result: 'skipped', reason: 'stale' });
+    expect(item(MGMT)).toMatchObject({ result: 'applied' });
+    expect(fake!.puts.map((p) => p.accountId)).toEqual([MGMT]);
+    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+  });
+
+  it('refuses a plan made for another policy file before any AWS call', async () => {
+    const planFile = await savePlan(org(), writePolicy(SECURITY_YAML));
+    const other = writePolicy(`${SECURITY_YAML}settings:\n  concurrency: 2\n`);
+    const error = await applyPlan(org(), other, planFile).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GuardError);
+    expect((error as Error).message).toMatch(/made for another policy/);
+    for (const mock of Object.values(fake!.mocks)) expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a plan made for another organization', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = await savePlan(org(), policyFile);
+    const plan = JSON.parse(readFileSync(planFile, 'utf8'));
+    plan.organization.id = 'o-otherorg99';
+    writeFileSync(planFile, JSON.stringify(plan));
+    const error = await applyPlan(org(), policyFile, planFile).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GuardError);
+    expect((error as Error).message).toMatch(/organization o-otherorg99/);
+    expect(fake!.mocks.account.calls()).toHaveLength(0);
+  });
+
+  it('applies a redacted plan by comparing masked values', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = await savePlan(org(), policyFile, true);
+    expect(readFileSync(planFile, 'utf8')).not.toContain('departed.person@example.com');
+    const { item } = await applyPlan(org(), policyFile, planFile);
+    expect(item(A)).toMatchObject({ result: 'applied', after: SECURITY });
+  });
+
+  it('rejects a file that is not a plan', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = join(mkdtempSync(join(tmpdir(), 'enforce-plan-')), 'plan.json');
+    writeFileSync(planFile, '{"version": 1}');
+    await expect(applyPlan(org(), policyFile, planFile)).rejects.toThrow(/is not an enforce plan/);
   });
 });

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { type Document, isMap, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { PolicyError, type PolicyIssue } from '../errors.js';
+import { type PolicyDocument, validatePolicyDocument } from './schema.js';
+import { lineOfPath, locateKeyAt } from './yaml-location.js';
+import { flattenSchemaIssues } from './zod-issues.js';
+
+export interface LoadedPolicy {
+  file: string;
+  /** Hex SHA-256 of the file's raw bytes: ties a run, its audit log and a saved plan to one policy. */
+  sha256: string;
+  document: PolicyDocument;
+}
+
+function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'the policy file does not exist';
+  if (code === 'EISDIR') return 'the policy file is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'the policy file cannot be read: permission denied';
+  return `the policy file cannot be read: ${(error as Error).message}`;
+}
+
+/** Reads and validates a policy file; throws one PolicyError listing every problem. */
+export async function readPolicy(file: string): Promise<LoadedPolicy> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new PolicyError([{ file, path: '', message: describeReadError(error) }], { cause: error });
+  }
+  return parsePolicy(bytes, file);
+}
+
+/**
+ * Parses and validates policy text. Pass the raw bytes when you have them: the hash is of the bytes, and
+ * a string is hashed as its UTF-8 encoding.
+ */
+export function parsePolicy(source: string | Uint8Array, file: string): LoadedPolicy {
+  const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const document = validate(decodeText(source, file), file);
+  return { file, sha256, document };
+}
+
+function decodeText(source: string | Uint8Array, file: string): string {
+  if (typeof source === 'string') return source;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(source);
+  } catch (error) {
+    throw new PolicyError([{ file, path: '', message: 'the policy file is not UTF-8 text' }], {
+      cause: error,
+    });
+  }
+}
+
+function byLine(a: PolicyIssue, b: PolicyIssue): number {
+  return (a.line ?? 0) - (b.line ?? 0);
+}
+
+function fail(issues: PolicyIssue[]): never {
+  throw new PolicyError(issues.sort(byLine));
+}
+
+function validate(text: string, file: string): PolicyDocument {
+  const lineCounter = new LineCounter();
+  // `uniqueKeys` is on by default: a duplicate key is a DUPLICATE_KEY error, not a silent last-wins.
+  const yamlDocument = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+
+  // After a YAML problem the data is a guess (a duplicate key keeps only its last value): schema issues
+  // about it would only add noise, so these are reported alone.
+  const yamlProblems = [...yamlDocument.errors, ...yamlDocument.warnings];
+  if (yamlProblems.length > 0) {
+    fail(yamlProblems.map((problem) => describeYamlProblem(problem, yamlDocument, file, lineAt)));
+  }
+
+  const contents = yamlDocument.contents;
+  if (contents === null) fail([{ file, path: '', message: 'the policy is empty' }]);
+  if (!isMap(contents)) {
+    const line = contents.range ? lineAt(contents.range[0]) : undefined;
+    fail([
+      {
+        file,
+        path: '',
+        line,
+        message: 'the policy must be a mapping with keys such as version and contacts',
+      },
+    ]);
+  }
+
+  const result = validatePolicyDocument(toData(yamlDocument, file));
+  if (result.success) return result.data;
+  fail(
+    flattenSchemaIssues(result.error.issues).map(({ path, message }) => ({
+      file,
+      path: path.map(String).join('.'),
+      line: lineOfPath(yamlDocument, lineCounter, path),
+      message,
+    })),
+  );
+}
+
+function toData(yamlDocument: Document, file: string): unknown {
+  try {
+    return yamlDocument.toJS();
+  } catch (error) {
+    // e.g. an alias whose anchor does not exist
+    fail([{ file, path: '', message: `invalid YAML: ${(error as Error).message}` }]);
+  }
+}
+
+function describeYamlProblem(
+  problem: YAMLError,
+  document: Document,
+  file: string,
+  lineAt: (offset: number) => number,
+): PolicyIssue {
+  const line = lineAt(problem.pos[0]);
+  if (problem.code === 'DUPLICATE_KEY') {
+    const key = locateKeyAt(document, problem.pos[0]);
+    if (key) {
+      const first = key.firstOffset === undefined ? '' : ` (first on line ${lineAt(key.firstOffset)})`;
+      return { file, path: key.path.join('.'), line, message: `duplicate key${first}` };
+    }
+  }
+  return { file, path: '', line, message: `invalid YAML: ${problem.message}` };
+}

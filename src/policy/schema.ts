@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { type ContactField, POLICY_KEY_BY_TYPE } from '../core/types.js';
+import { contactFieldSchema } from './limits.js';
+import { describeSchemaIssue, describeWrongType } from './zod-issues.js';
+
+/**
+ * The policy file as written (SPEC "Policy file"). Every object is strict: a misspelt key is an error, not
+ * a silently ignored setting. `validatePolicyDocument` words the generic messages (required, wrong type,
+ * unknown key); the domain rules word their own here.
+ */
+
+// SSM names: letters, digits, `_ . -`; a hierarchical name is fully qualified (starts with `/`).
+const SSM_PARAMETER_NAME = /^(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_.-]+)+)$/;
+const ACCOUNT_ID = /^\d{12}$/;
+// Organizations' OrganizationalUnitId pattern.
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+function hasAnyKey(value: object): boolean {
+  return Object.keys(value).length > 0;
+}
+
+const SsmReferenceSchema = z
+  .strictObject({
+    ssm: z.string().max(2048).regex(SSM_PARAMETER_NAME, {
+      error: 'must be an SSM parameter name such as /org/contacts/security/email',
+    }),
+  })
+  .meta({
+    id: 'SsmReference',
+    description: 'Read the value from this SSM parameter (String or SecureString) at run time.',
+  });
+
+function contactValueSchema(field: ContactField) {
+  return z.union([contactFieldSchema(field), SsmReferenceSchema], {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue.input !== undefined
+        ? describeWrongType({ noun: 'a string or { ssm: PARAMETER_NAME }', acceptsString: true }, issue.input)
+        : undefined,
+  });
+}
+
+const ContactSchema = z
+  .strictObject({
+    name: contactValueSchema('name'),
+    title: contactValueSchema('title'),
+    email: contactValueSchema('email'),
+    phone: contactValueSchema('phone'),
+  })
+  .meta({ id: 'Contact' });
+
+const PartialContactSchema = ContactSchema.partial()
+  .refine(hasAnyKey, { error: 'must set at least one of name, title, email, phone' })
+  .meta({ id: 'PartialContact', minProperties: 1 });
+
+const ContactsSchema = z
+  .strictObject({
+    security: ContactSchema.optional().meta({ description: 'The CIS 1.2 / Security Hub Account.1 contact.' }),
+    operations: ContactSchema.optional(),
+    billing: ContactSchema.optional(),
+  })
+  .refine(hasAnyKey, { error: 'must define at least one of security, operations, billing' })
+  .meta({
+    minProperties: 1,
+    description: 'The managed alternate contact types. A type that is absent is never read or written.',
+  });
+
+const SelectorSchema = z
+  .strictObject({
+    accounts: z
+      .array(
+        z.string().regex(ACCOUNT_ID, { error: 'must be a 12-digit AWS account ID such as "111111111111"' }),
+      )
+      .optional(),
+    ous: z
+      .array(z.string().regex(OU_ID, { error: 'must be an organizational unit ID such as ou-ab12-cd34ef56' }))
+      .optional()
+      .meta({ description: 'An OU selects every account below it, at any depth.' }),
+    // Organizations tag limits: key 1–128 characters, value 0–256.
+    tags: z
+      .record(z.string().min(1).max(128), z.string().max(256))
+      .optional()
+      .meta({ description: 'Selects accounts that carry every one of these tag pairs.' }),
+  })
+  .meta({ id: 'Selector' });
+
+// Without a criterion a selector would select nothing (include, match) or, for tags, everything.
+const NonEmptySelectorSchema = SelectorSchema.refine(
+  (selector) =>
+    (selector.accounts?.length ?? 0) > 0 ||
+    (selector.ous?.length ?? 0) > 0 ||
+    Object.keys(selector.tags ?? {}).length > 0,
+  { error: 'must select accounts: list at least one of accounts, ous, tags' },
+).meta({ id: 'NonEmptySelector', minProperties: 1 });
+
+const ScopeSchema = z
+  .strictObject({
+    include: NonEmptySelectorSchema.optional().meta({ description: 'Default: every account.' }),
+    exclude: SelectorSchema.optional(),
+  })
+  .meta({ description: 'Which accounts are managed. Default: every account in the organization.' });
+
+const OverrideSchema = z.strictObject({
+  match: NonEmptySelectorSchema,
+  contacts: z
+    .strictObject({
+      security: PartialContactSchema.optional(),
+      operations: PartialContactSchema.optional(),
+      billing: PartialContactSchema.optional(),
+    })
+    .refine(hasAnyKey, { error: 'must set at least one of security, operations, billing' })
+    .meta({ minProperties: 1 }),
+});
+
+const RateLimitSchema = z
+  .strictObject({
+    perSecond: z.number().positive().meta({ description: 'Sustained requests per second.' }),
+    burst: z.int().min(1).meta({ description: 'Requests that may be sent at once after an idle period.' }),
+  })
+  .meta({ id: 'RateLimit' });
+
+const SettingsSchema = z.strictObject({
+  concurrency: z.int().min(1).max(64).optional().meta({ description: 'Parallel account workers.' }),
+  maxChanges: z
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Apply refuses to write more contacts than this.' }),
+  managementAccount: z.enum(['manage', 'skip']).default('manage'),
+  allowedEmailDomains: z
+    .array(z.string().regex(DOMAIN_NAME, { error: 'must be a domain name such as example.com' }))
+    .min(1)
+    .optional()
+    .meta({ description: 'Lint warns about contact emails on other domains (subdomains must be listed).' }),
+  rateLimits: z
+    .strictObject({
+      getAlternateContact: RateLimitSchema.optional(),
+      putAlternateContact: RateLimitSchema.optional(),
+    })
+    .optional()
+    .meta({ description: 'Per-account request rates. AWS quotas: get 10/s burst 15, put 5/s burst 8.' }),
+});
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An override may only refine a type that `contacts` manages: an unmanaged type is never read or written,
+ * so such an override would silently do nothing. Reads the raw value so that it also reports while most
+ * other parts of the document are invalid.
+ */
+function rejectOverridesOfUnmanagedTypes(document: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
+  if (!isRecord(document) || !isRecord(document.contacts) || !Array.isArray(document.overrides)) return;
+  const managed = document.contacts;
+  document.overrides.forEach((override: unknown, index) => {
+    if (!isRecord(override) || !isRecord(override.contacts)) return;
+    for (const key of Object.values(POLICY_KEY_BY_TYPE)) {
+      if (key in override.contacts && !(key in managed)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['overrides', index, 'contacts', key],
+          message: `${key} is not managed: add contacts.${key} or remove this`,
+        });
+      }
+    }
+  });
+}
+
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1, { error: (issue) => (issue.input === undefined ? undefined : 'must be 1') }),
+    contacts: ContactsSchema,
+    scope: ScopeSchema.optional(),
+    overrides: z
+      .array(OverrideSchema)
+      .optional()
+      .meta({ description: 'Applied in order; later matches win, field by field.' }),
+    settings: SettingsSchema.optional(),
+  })
+  .superRefine(rejectOverridesOfUnmanagedTypes, { when: () => true });
+
+export type PolicyDocument = z.output<typeof PolicySchema>;
+/** A contact field as written: a literal or a reference to an SSM parameter. */
+export type PolicyFieldValue = z.output<ReturnType<typeof contactValueSchema>>;
+
+/** Validates parsed YAML against the policy schema, with messages worded for policy authors. */
+export function validatePolicyDocument(data: unknown) {
+  return PolicySchema.safeParse(data, { error: describeSchemaIssue });
+}

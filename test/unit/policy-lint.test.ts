@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import type { DesiredPolicy, Override } from '../../src/core/policy.js';
+import type { Contact } from '../../src/core/types.js';
+import { type LintRule, lintPolicy } from '../../src/policy/lint.js';
+
+const FILE = 'policy.yaml';
+
+function contact(overrides: Partial<Contact> = {}): Contact {
+  return {
+    name: 'Security Operations',
+    title: 'Security Team',
+    email: 'security@acme.io',
+    phone: '+1-555-0142',
+    ...overrides,
+  };
+}
+
+function policy(overrides: Partial<DesiredPolicy> = {}): DesiredPolicy {
+  return {
+    contacts: { SECURITY: contact() },
+    scope: { include: null, exclude: null },
+    overrides: [],
+    settings: { managementAccount: 'manage' },
+    secretValues: [],
+    ...overrides,
+  };
+}
+
+function override(contacts: Override['contacts']): Override {
+  return { match: { accounts: ['111111111111'], ous: [], tags: {} }, contacts };
+}
+
+function rulesOf(desired: DesiredPolicy): [string, LintRule][] {
+  return lintPolicy(desired, FILE).map(({ path, rule }) => [path, rule]);
+}
+
+describe('lintPolicy', () => {
+  it('finds nothing in a policy of team addresses on a real domain', () => {
+    expect(lintPolicy(policy(), FILE)).toEqual([]);
+  });
+
+  describe('placeholder-domain', () => {
+    it.each([
+      'security@example.com',
+      'security@EXAMPLE.org',
+      'security@example.net',
+      'security@corp.test',
+      'security@mail.invalid',
+      'security@acme.example',
+      'security@localhost',
+      'security@host.localhost',
+    ])('fires for %s', (email) => {
+      expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([
+        ['contacts.security.email', 'placeholder-domain'],
+      ]);
+    });
+
+    it.each(['security@example.co', 'security@myexample.com', 'security@testing.io'])(
+      'does not fire for %s',
+      (email) => {
+        expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([]);
+      },
+    );
+
+    it('words the warning with the address', () => {
+      expect(
+        lintPolicy(policy({ contacts: { SECURITY: contact({ email: 'soc@example.com' }) } }), FILE),
+      ).toEqual([
+        {
+          file: FILE,
+          path: 'contacts.security.email',
+          rule: 'placeholder-domain',
+          message: '"soc@example.com" is on a reserved placeholder domain: mail there reaches no one',
+        },
+      ]);
+    });
+
+    it('checks override addresses at their override index', () => {
+      const desired = policy({
+        overrides: [
+          override({ SECURITY: { name: 'Payments' } }),
+          override({ OPERATIONS: { email: 'ops@corp.test' } }),
+        ],
+      });
+      expect(rulesOf(desired)).toEqual([['overrides.1.contacts.operations.email', 'placeholder-domain']]);
+    });
+  });
+
+  describe('personal-address', () => {
+    it.each(['jane.doe@acme.io', 'Jane_Doe@acme.io', 'jane.doe+aws@acme.io'])('fires for %s', (email) => {
+      expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([
+        ['contacts.security.email', 'personal-address'],
+      ]);
+    });
+
+    it.each([
+      'security.team@acme.io',
+      'cloud.ops@acme.io',
+      'aws.billing@acme.io',
+      'soc@acme.io',
+      'platform-oncall@acme.io',
+      'it.alerts@acme.io',
+      'jdoe@acme.io',
+    ])('does not fire for %s', (email) => {
+      expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([]);
+    });
+
+    it('recommends a distribution list', () => {
+      const [warning] = lintPolicy(
+        policy({ contacts: { SECURITY: contact({ email: 'jane.doe@acme.io' }) } }),
+        FILE,
+      );
+      expect(warning?.message).toBe(
+        '"jane.doe@acme.io" looks like a personal address: use a monitored distribution list so AWS still reaches the team when this person leaves',
+      );
+    });
+  });
+
+  describe('domain-not-allowed', () => {
+    const allowing = (domains: string[], email: string) =>
+      policy({
+        contacts: { SECURITY: contact({ email }) },
+        settings: { managementAccount: 'manage', allowedEmailDomains: domains },
+      });
+
+    it('fires for a domain that is not listed', () => {
+      expect(lintPolicy(allowing(['acme.io'], 'security@gmail.com'), FILE)).toEqual([
+        {
+          file: FILE,
+          path: 'contacts.security.email',
+          rule: 'domain-not-allowed',
+          message: '"security@gmail.com" is not on a domain listed in settings.allowedEmailDomains (acme.io)',
+        },
+      ]);
+    });
+
+    it('fires for a subdomain of a listed domain', () => {
+      expect(rulesOf(allowing(['acme.io'], 'security@eu.acme.io'))).toEqual([
+        ['contacts.security.email', 'domain-not-allowed'],
+      ]);
+    });
+
+    it('compares domains case-insensitively', () => {
+      expect(rulesOf(allowing(['ACME.io'], 'security@Acme.IO'))).toEqual([]);
+    });
+
+    it('accepts a subdomain that is listed', () => {
+      expect(rulesOf(allowing(['acme.io', 'eu.acme.io'], 'security@eu.acme.io'))).toEqual([]);
+    });
+
+    it('does not fire without allowedEmailDomains', () => {
+      expect(rulesOf(policy({ contacts: { SECURITY: contact({ email: 'security@gmail.com' }) } }))).toEqual(
+        [],
+      );
+    });
+  });
+
+  describe('same-phone', () => {
+    it('fires when every managed type has the same phone, once normalised', () => {
+      const desired = policy({
+        contacts: {
+          SECURITY: contact({ phone: '+1-555-0142', email: 'security@acme.io' }),
+          OPERATIONS: contact({ phone: '+1 (555) 0142', email: 'ops@acme.io' }),
+          BILLING: contact({ phone: '+1 555 0142', email: 'billing@acme.io' }),
+        },
+      });
+      expect(lintPolicy(desired, FILE)).toEqual([
+        {
+          file: FILE,
+          path: 'contacts',
+          rule: 'same-phone',
+          message:
+            'security, operations, billing share one phone number: AWS calls each about different matters, give each the number of the team that handles them',
+        },
+      ]);
+    });
+
+    it('does not fire when one type has its own phone', () => {
+      const desired = policy({
+        contacts: {
+          SECURITY: contact({ phone: '+1-555-0142' }),
+          OPERATIONS: contact({ phone: '+1-555-0142', email: 'ops@acme.io' }),
+          BILLING: contact({ phone: '+1-555-0199', email: 'billing@acme.io' }),
+        },
+      });
+      expect(rulesOf(desired)).toEqual([]);
+    });
+
+    it('does not fire when only one type is managed', () => {
+      expect(rulesOf(policy())).toEqual([]);
+    });
+  });
+
+  it('never shows a SecureString value', () => {
+    const secret = 'jane.doe@example.com';
+    const desired = policy({
+      contacts: { SECURITY: contact({ email: secret }) },
+      settings: { managementAccount: 'manage', allowedEmailDomains: ['acme.io'] },
+      secretValues: [secret],
+    });
+    const warnings = lintPolicy(desired, FILE);
+    expect(warnings.map(({ rule }) => rule)).toEqual([
+      'placeholder-domain',
+      'personal-address',
+      'domain-not-allowed',
+    ]);
+    for (const { message } of warnings) {
+      expect(message).not.toContain(secret);
+      expect(message).not.toContain('example.com');
+      expect(message).toContain('(value from SSM SecureString)');
+    }
+  });
+});

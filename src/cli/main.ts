@@ -1,5 +1,6 @@
 import { EnforceError, PolicyError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
+import { explainCommand } from './explain-command.js';
 import type { Io } from './io.js';
 import { parseInvocation } from './program.js';
 import { runCommand } from './run-command.js';
@@ -15,9 +16,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'run':
         return await runCommand(invocation.options, io);
       case 'validate':
-        return await validateCommand(invocation.policy, io);
+        return await validateCommand(invocation.policy, invocation.strict, io);
       case 'explain':
-        throw new EnforceError('explain is not available yet');
+        return await explainCommand(invocation.accountId, invocation.options, io);
     }
   } catch (error) {
     reportError(error, io);

@@ -23,6 +23,7 @@ export interface RunCliOptions extends AwsOptions {
   planOut?: string;
   plan?: string;
   progress: boolean;
+  strict: boolean;
 }
 
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
@@ -110,6 +111,7 @@ export function parseInvocation(
     .option('--region <region>', 'AWS region (default: the SDK configuration)')
     .option('--profile <name>', 'AWS profile (default: the SDK configuration)')
     .option('--no-progress', 'no progress display on stderr')
+    .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
     .addHelpText('after', EXAMPLES)
     .action((raw: Record<string, unknown>) => {
       invocation = { command: 'run', options: toRunOptions(raw) };
@@ -192,5 +194,6 @@ function toRunOptions(raw: Record<string, unknown>): RunCliOptions {
     region: raw.region as string | undefined,
     profile: raw.profile as string | undefined,
     progress: raw.progress !== false,
+    strict: raw.strict === true,
   };
 }

@@ -1,21 +1,26 @@
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { openAuditDestination } from '../audit/audit-log.js';
 import { createClients } from '../aws/clients.js';
 import { systemClock } from '../engine/clock.js';
 import { runEnforce } from '../engine/run.js';
 import { renderJson } from '../render/json.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { createProgress } from '../render/progress.js';
 import { renderText } from '../render/text.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import type { Io } from './io.js';
+import { reportLint } from './lint-report.js';
 import type { RunCliOptions } from './program.js';
 import { installInterruptHandlers } from './signals.js';
 import { TOOL_VERSION } from './version.js';
 
 export async function runCommand(options: RunCliOptions, io: Io): Promise<number> {
   const clients = createClients({ region: options.region, profile: options.profile });
-  const signals = installInterruptHandlers((signal) =>
-    io.stderr(`\n${signal}: finishing writes in flight, starting no new ones (again to exit now)\n`),
-  );
+  const progress = createProgress(io.stderr, options.progress && io.stderrIsTTY, systemClock);
+  const signals = installInterruptHandlers((signal) => {
+    progress.finish();
+    io.stderr(`${signal}: finishing writes in flight, starting no new ones (again to exit now)\n`);
+  });
   try {
     const outcome = await runEnforce(
       {
@@ -33,16 +38,22 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         clock: systemClock,
         interrupt: signals.interrupt,
         openAuditLog: () => openAuditDestination(options.logFile),
+        onAccountDone: progress.update,
+        onLint: (warnings) => reportLint(warnings, options.strict, io),
       },
     );
+    progress.finish();
     const { plan, redactor } = outcome;
     io.stdout(options.output === 'json' ? renderJson(plan, redactor) : renderText(plan, redactor));
     if (options.planOut !== undefined) await writeFile(options.planOut, renderJson(plan, redactor));
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) await appendFile(summaryFile, renderMarkdown(plan, redactor));
     if (outcome.refusal !== null) io.stderr(`error: ${outcome.refusal.message}\n`);
     const code = exitCodeForOutcome(outcome, options.detailedExitcode);
     outcome.finish(code);
     return code;
   } finally {
+    progress.finish();
     signals.dispose();
     for (const client of Object.values(clients)) client.destroy();
   }

@@ -1,10 +1,13 @@
+import { lintPolicy } from '../policy/lint.js';
 import { readPolicy } from '../policy/load.js';
-import { validateOffline } from '../policy/resolve.js';
+import { resolvePolicy, validateOffline } from '../policy/resolve.js';
 import type { Io } from './io.js';
+import { reportLint } from './lint-report.js';
 
-/** Offline: the policy file alone, no AWS call. SSM values are checked at run time. */
-export async function validateCommand(policyFile: string, io: Io): Promise<number> {
+/** Offline: the policy file alone, no AWS call. SSM values are checked (and linted) at run time. */
+export async function validateCommand(policyFile: string, strict: boolean, io: Io): Promise<number> {
   const loaded = await readPolicy(policyFile);
+  reportLint(lintPolicy(resolvePolicy(loaded, 'offline'), loaded.file), strict, io);
   const unchecked = validateOffline(loaded);
   const note =
     unchecked.length === 0

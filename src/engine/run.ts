@@ -11,6 +11,7 @@ import type { DesiredPolicy } from '../core/policy.js';
 import { createRedactor, type Redactor } from '../core/redact.js';
 import type { Account, Caller, Mode, Organization, Plan, PlanAccount, PlanItem } from '../core/types.js';
 import { GuardError } from '../errors.js';
+import { type LintWarning, lintPolicy } from '../policy/lint.js';
 import { type LoadedPolicy, readPolicy } from '../policy/load.js';
 import { resolvePolicy, ssmParameterNames } from '../policy/resolve.js';
 import { applyItem } from './apply.js';
@@ -43,6 +44,8 @@ export interface RunContext {
   openAuditLog: () => DestinationStream;
   runId?: string;
   onAccountDone?: (done: number, total: number) => void;
+  /** Contact-quality findings, once the SSM values are known; throwing rejects the policy before any write. */
+  onLint?: (warnings: LintWarning[]) => void;
 }
 
 /** Everything the CLI needs to render the run and decide its exit code. */
@@ -80,6 +83,7 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
   if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded);
   const caller = await getCaller(ctx.clients.sts);
   const policy = await resolveSsmValues(loaded, ctx.clients);
+  ctx.onLint?.(lintPolicy(policy, loaded.file));
   const organization = await preflight(ctx.clients.organizations);
   if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded, organization);
   const accounts =

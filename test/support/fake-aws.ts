@@ -69,7 +69,10 @@ export function fakeAws(spec: FakeOrgSpec) {
     }
     const id = input.AccountId ?? caller;
     if (spec.deniedAccounts?.includes(id)) {
-      throw new AccessDeniedException({ message: `explicit deny in a service control policy (${id})`, ...sdkMeta });
+      throw new AccessDeniedException({
+        message: `explicit deny in a service control policy (${id})`,
+        ...sdkMeta,
+      });
     }
     return id;
   };
@@ -78,7 +81,8 @@ export function fakeAws(spec: FakeOrgSpec) {
   account.on(GetAlternateContactCommand).callsFake((input) => {
     const id = target(input, 'GetAlternateContact');
     const c = contacts.get(`${id}/${input.AlternateContactType}`);
-    if (!c) throw new ResourceNotFoundException({ message: 'No contact of the requested type found', ...sdkMeta });
+    if (!c)
+      throw new ResourceNotFoundException({ message: 'No contact of the requested type found', ...sdkMeta });
     return {
       AlternateContact: {
         AlternateContactType: input.AlternateContactType,
@@ -92,7 +96,10 @@ export function fakeAws(spec: FakeOrgSpec) {
   account.on(PutAlternateContactCommand).callsFake((input) => {
     const id = target(input, 'PutAlternateContact');
     if (spec.deniedWrites?.includes(id)) {
-      throw new AccessDeniedException({ message: `explicit deny on PutAlternateContact (${id})`, ...sdkMeta });
+      throw new AccessDeniedException({
+        message: `explicit deny on PutAlternateContact (${id})`,
+        ...sdkMeta,
+      });
     }
     puts.push({ accountId: id, type: input.AlternateContactType, hadAccountId: 'AccountId' in input });
     if (spec.lostWrites?.includes(id)) return { $metadata: { attempts: 1 } };
@@ -110,7 +117,8 @@ export function fakeAws(spec: FakeOrgSpec) {
     Organization: { Id: 'o-exampleorg1', MasterAccountId: spec.managementAccountId, FeatureSet: 'ALL' },
   });
   organizations.on(ListAWSServiceAccessForOrganizationCommand).resolves({
-    EnabledServicePrincipals: spec.trustedAccess === false ? [] : [{ ServicePrincipal: 'account.amazonaws.com' }],
+    EnabledServicePrincipals:
+      spec.trustedAccess === false ? [] : [{ ServicePrincipal: 'account.amazonaws.com' }],
   });
   // Pages of two, with an empty page in the middle, as Organizations may return.
   organizations.on(ListAccountsCommand).callsFake((input) => {
@@ -139,10 +147,12 @@ export function fakeAws(spec: FakeOrgSpec) {
       .map((a) => ({ Id: a.id, Name: a.name })),
   }));
   organizations.on(ListTagsForResourceCommand).callsFake((input) => ({
-    Tags: Object.entries(spec.accounts.find((a) => a.id === input.ResourceId)?.tags ?? {}).map(([Key, Value]) => ({
-      Key,
-      Value,
-    })),
+    Tags: Object.entries(spec.accounts.find((a) => a.id === input.ResourceId)?.tags ?? {}).map(
+      ([Key, Value]) => ({
+        Key,
+        Value,
+      }),
+    ),
   }));
 
   const ssm = mockClient(SSMClient);
@@ -160,7 +170,9 @@ export function fakeAws(spec: FakeOrgSpec) {
   });
 
   const sts = mockClient(STSClient);
-  sts.on(GetCallerIdentityCommand).resolves({ Account: caller, Arn: `arn:aws:sts::${caller}:assumed-role/ci/enforce` });
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: caller, Arn: `arn:aws:sts::${caller}:assumed-role/ci/enforce` });
 
   const clients: AwsClients = {
     account: new AccountClient({ region: 'us-east-1', credentials: FAKE_CREDENTIALS }),

@@ -35,6 +35,7 @@ describe('command line', () => {
         output: 'text',
         logFile: 'enforce-audit.ndjson',
         progress: true,
+        strict: false,
         redact: false,
       },
     });
@@ -82,6 +83,7 @@ describe('command line', () => {
         region: 'eu-west-1',
         profile: 'org',
         progress: false,
+        strict: false,
       },
     });
   });

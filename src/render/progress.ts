@@ -1,0 +1,47 @@
+import type { Clock } from '../engine/clock.js';
+
+export interface Progress {
+  update(done: number, total: number): void;
+  /** Clears the progress line so the next output starts on a clean line. */
+  finish(): void;
+}
+
+const REDRAW_EVERY_MS = 100;
+
+/**
+ * Accounts done / total, rate and ETA on one self-rewriting stderr line. Only for a terminal: in CI logs
+ * and pipes a carriage-return animation is noise, so it is silent there (and with --no-progress).
+ */
+export function createProgress(write: (text: string) => void, enabled: boolean, clock: Clock): Progress {
+  if (!enabled) return { update: () => {}, finish: () => {} };
+  const started = clock.now();
+  let drawnAt = Number.NEGATIVE_INFINITY;
+  let drawn = false;
+  return {
+    update(done, total) {
+      const now = clock.now();
+      if (done < total && now - drawnAt < REDRAW_EVERY_MS) return;
+      drawnAt = now;
+      drawn = true;
+      write(`\r\x1b[K${progressLine(done, total, (now - started) / 1000)}`);
+    },
+    finish() {
+      if (drawn) write('\r\x1b[K');
+    },
+  };
+}
+
+export function progressLine(done: number, total: number, elapsedSeconds: number): string {
+  const rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
+  const eta = rate > 0 ? formatDuration((total - done) / rate) : '–';
+  const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+  return `accounts ${done}/${total} (${percent}%)  ${rate.toFixed(1)}/s  ETA ${eta}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

@@ -5,7 +5,6 @@ import { createRedactor } from '../core/redact.js';
 import { CONTACT_TYPES, type ContactType, type ObservedContact } from '../core/types.js';
 import { createContactsGateway } from '../engine/contacts-gateway.js';
 import { listRunAccounts, preflight } from '../engine/observe.js';
-import { unlimited } from '../engine/rate-limiter.js';
 import { resolveSsmValues } from '../engine/run.js';
 import { readPolicy } from '../policy/load.js';
 import { renderExplanation } from '../render/explain.js';
@@ -35,10 +34,7 @@ export async function explainCommand(
     const readable =
       account.state === 'ACTIVE' &&
       !(decision.kind === 'skip' && decision.reason === 'management-account-delegated-admin');
-    const gateway = createContactsGateway(clients.account, caller.accountId, {
-      get: unlimited,
-      put: unlimited,
-    });
+    const gateway = createContactsGateway(clients.account, caller.accountId);
     const current: Partial<Record<ContactType, ObservedContact>> = {};
     if (readable) {
       for (const type of CONTACT_TYPES)

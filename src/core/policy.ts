@@ -30,6 +30,7 @@ export interface Settings {
   rateLimits?: {
     getAlternateContact?: RateLimit;
     putAlternateContact?: RateLimit;
+    organizations?: RateLimit;
   };
 }
 

@@ -2,11 +2,10 @@ import type { AccountClient } from '@aws-sdk/client-account';
 import { accountIdParam, getAlternateContact, putAlternateContact } from '../aws/account.js';
 import type { Contact, ContactType, ObservedContact } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
-import type { RateLimiter } from './rate-limiter.js';
 
 /**
- * Reads and writes alternate contacts for the run: applies the management-account rule (no AccountId for
- * the caller's own account) and the per-operation rate limits in one place.
+ * Reads and writes alternate contacts for the run, applying the management-account rule (no AccountId for
+ * the caller's own account) in one place. Pacing is on the client (see pacing.ts).
  */
 export interface ContactsGateway {
   read(accountId: string, type: ContactType): Promise<ObservedContact>;
@@ -14,14 +13,9 @@ export interface ContactsGateway {
   write(accountId: string, type: ContactType, contact: Contact): Promise<{ attempts: number }>;
 }
 
-export function createContactsGateway(
-  client: AccountClient,
-  callerAccountId: string,
-  limits: { get: RateLimiter; put: RateLimiter },
-): ContactsGateway {
+export function createContactsGateway(client: AccountClient, callerAccountId: string): ContactsGateway {
   return {
     async read(accountId, type) {
-      await limits.get.acquire();
       try {
         const contact = await getAlternateContact(client, type, accountIdParam(accountId, callerAccountId));
         return contact === null ? { kind: 'missing' } : { kind: 'present', contact };
@@ -31,7 +25,6 @@ export function createContactsGateway(
       }
     },
     async write(accountId, type, contact) {
-      await limits.put.acquire();
       return putAlternateContact(client, type, contact, accountIdParam(accountId, callerAccountId));
     },
   };

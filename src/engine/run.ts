@@ -19,6 +19,7 @@ import type { Clock } from './clock.js';
 import { createContactsGateway } from './contacts-gateway.js';
 import type { Interrupt } from './interrupt.js';
 import { listRunAccounts, preflight } from './observe.js';
+import { paceClient } from './pacing.js';
 import { createTokenBucket, DEFAULT_RATE_LIMITS } from './rate-limiter.js';
 import { checkPlanMatches, plannedWriteAccounts, readSavedPlan, sameAsPlanned } from './saved-plan.js';
 import { scanAccounts } from './scan.js';
@@ -84,6 +85,7 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
   const caller = await getCaller(ctx.clients.sts);
   const policy = await resolveSsmValues(loaded, ctx.clients);
   ctx.onLint?.(lintPolicy(policy, loaded.file));
+  paceClients(ctx.clients, policy, ctx.clock);
   const organization = await preflight(ctx.clients.organizations);
   if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded, organization);
   const accounts =
@@ -157,15 +159,30 @@ function decisionContext(organization: Organization, caller: Caller): DecisionCo
   return { managementAccountId: organization.managementAccountId, callerAccountId: caller.accountId };
 }
 
+/**
+ * Client-side token buckets at AWS's per-caller quotas (or the policy's raised ones), so throttling is rare;
+ * the SDK's retries absorb what other callers sharing the quota cause.
+ */
+function paceClients(clients: AwsClients, policy: DesiredPolicy, clock: Clock) {
+  const limits = { ...DEFAULT_RATE_LIMITS, ...policy.settings.rateLimits };
+  const get = createTokenBucket(limits.getAlternateContact, clock);
+  const put = createTokenBucket(limits.putAlternateContact, clock);
+  const organizations = createTokenBucket(limits.organizations, clock);
+  paceClient(clients.account, (command) =>
+    command === 'GetAlternateContactCommand'
+      ? get
+      : command === 'PutAlternateContactCommand'
+        ? put
+        : undefined,
+  );
+  paceClient(clients.organizations, () => organizations);
+}
+
 /** The writer shared by fresh and saved plans: rate-limited gateway, bounded parallel writes. */
 function createWriter(setup: Setup) {
   const { options, ctx, policy, audit, decision } = setup;
   const concurrency = options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY;
-  const limits = { ...DEFAULT_RATE_LIMITS, ...policy.settings.rateLimits };
-  const gateway = createContactsGateway(ctx.clients.account, decision.callerAccountId, {
-    get: createTokenBucket(limits.getAlternateContact, ctx.clock),
-    put: createTokenBucket(limits.putAlternateContact, ctx.clock),
-  });
+  const gateway = createContactsGateway(ctx.clients.account, decision.callerAccountId);
   const applyDeps = { gateway, audit, interrupt: ctx.interrupt, clock: ctx.clock };
   const limit = pLimit(concurrency);
   const writes: Promise<void>[] = [];

@@ -136,9 +136,13 @@ const SettingsSchema = z.strictObject({
     .strictObject({
       getAlternateContact: RateLimitSchema.optional(),
       putAlternateContact: RateLimitSchema.optional(),
+      organizations: RateLimitSchema.optional(),
     })
     .optional()
-    .meta({ description: 'Per-account request rates. AWS quotas: get 10/s burst 15, put 5/s burst 8.' }),
+    .meta({
+      description:
+        'Client-side request rates. AWS quotas per caller: get 10/s burst 15, put 5/s burst 8; Organizations (all calls together) is paced at 5/s burst 10 by default.',
+    }),
 });
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -508,7 +508,7 @@ describe('parsePolicy: schema problems, with path and line', () => {
     [
       'rateLimits: { deleteAlternateContact: { perSecond: 1, burst: 6 } }',
       'settings.rateLimits.deleteAlternateContact',
-      'unknown key (allowed here: getAlternateContact, putAlternateContact)',
+      'unknown key (allowed here: getAlternateContact, putAlternateContact, organizations)',
     ],
     [
       'dryRun: true',

@@ -14,8 +14,19 @@ import type { RunCliOptions } from './program.js';
 import { installInterruptHandlers } from './signals.js';
 import { TOOL_VERSION } from './version.js';
 
+/**
+ * The SDK's default of 3 attempts gives up on an account after two throttled retries; throttling caused by
+ * other callers sharing the per-account quota must not fail an item, so a run is more patient unless the
+ * user chose with AWS_MAX_ATTEMPTS.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
 export async function runCommand(options: RunCliOptions, io: Io): Promise<number> {
-  const clients = createClients({ region: options.region, profile: options.profile });
+  const clients = createClients({
+    region: options.region,
+    profile: options.profile,
+    maxAttempts: io.env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS,
+  });
   const progress = createProgress(io.stderr, options.progress && io.stderrIsTTY, systemClock);
   const signals = installInterruptHandlers((signal) => {
     progress.finish();

@@ -48,5 +48,3 @@ export function createTokenBucket(limit: RateLimit, clock: Clock): RateLimiter {
     },
   };
 }
-
-export const unlimited: RateLimiter = { acquire: () => Promise.resolve() };

@@ -50,7 +50,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         interrupt: signals.interrupt,
         openAuditLog: () => openAuditDestination(options.logFile),
         onAccountDone: progress.update,
-        onLint: (warnings) => reportLint(warnings, options.strict, io),
+        onLint: (warnings) => reportLint(warnings, options.strict, io, options.redact),
       },
     );
     progress.finish();

@@ -79,7 +79,10 @@ function splitEmail(email: string): { local: string; domain: string } {
 }
 
 function isPlaceholderDomain(domain: string): boolean {
-  return PLACEHOLDER_DOMAINS.includes(domain) || PLACEHOLDER_TLDS.some((tld) => domain.endsWith(`.${tld}`));
+  return (
+    PLACEHOLDER_DOMAINS.some((d) => domain === d || domain.endsWith(`.${d}`)) ||
+    PLACEHOLDER_TLDS.some((tld) => domain.endsWith(`.${tld}`))
+  );
 }
 
 function looksPersonal(local: string): boolean {

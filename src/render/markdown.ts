@@ -35,7 +35,10 @@ export function renderMarkdown(plan: Plan, redactor: Redactor): string {
     lines.push('No drift: every managed contact matches the policy.', '');
   }
 
-  const failures = items.filter(({ item }) => item.result === 'failed' || item.reason === 'stale');
+  // Failed items, and writes that were planned but not made (stale, max-changes, interrupted).
+  const failures = items.filter(
+    ({ item }) => item.result === 'failed' || (item.result === 'skipped' && item.action !== 'skip'),
+  );
   if (failures.length > 0) {
     lines.push('### Failures', '', '| account | type | reason |', '|---|---|---|');
     for (const { name, item } of failures) {

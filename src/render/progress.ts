@@ -27,6 +27,7 @@ export function createProgress(write: (text: string) => void, enabled: boolean, 
     },
     finish() {
       if (drawn) write('\r\x1b[K');
+      drawn = false;
     },
   };
 }

@@ -49,6 +49,8 @@ describe('lintPolicy', () => {
       'security@acme.example',
       'security@localhost',
       'security@host.localhost',
+      'security@corp.example.org',
+      'security@mail.example.com',
     ])('fires for %s', (email) => {
       expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([
         ['contacts.security.email', 'placeholder-domain'],

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactor, maskValue } from '../../src/core/redact.js';
+import type { Contact } from '../../src/core/types.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import {
+  account,
+  applied,
+  create,
+  failed,
+  noop,
+  notWritten,
+  planOf,
+  readError,
+  skip,
+  update,
+} from '../support/plans.js';
+
+const clear = createRedactor({ redactAll: false, secretValues: [] });
+
+const WANT: Contact = {
+  name: 'Security Operations',
+  title: 'Security Team',
+  email: 'security@acme.io',
+  phone: '+1-555-0142',
+};
+const OLD: Contact = {
+  name: 'Dana Whitfield',
+  title: 'Cloud Lead',
+  email: 'dana.whitfield@acme.io',
+  phone: '+1-555-0999',
+};
+
+/** dry-run: an update, a create, a no-op, a read error and a suspended account. */
+function dryRunPlan() {
+  return planOf('dry-run', [
+    account('555555555555', 'closed', [skip('555555555555', 'suspended')], 'SUSPENDED'),
+    account('111111111111', 'prod | payments', [update('111111111111', { ...WANT, email: OLD.email }, WANT)]),
+    account('222222222222', 'dev', [create('222222222222', WANT)]),
+    account('333333333333', 'sandbox', [noop('333333333333', WANT)]),
+    account('444444444444', 'locked', [
+      readError('444444444444', { code: 'AccessDeniedException', message: 'explicit deny | by SCP\nsecond' }),
+    ]),
+  ]);
+}
+
+const lines = (markdown: string) => markdown.split('\n');
+
+describe('renderMarkdown', () => {
+  it('renders the title, summary line and counts table', () => {
+    const md = renderMarkdown(dryRunPlan(), clear);
+    expect(lines(md).slice(0, 7)).toEqual([
+      '## enforce dry-run: alternate contacts of o-exampleorg1',
+      '',
+      '**Plan: 1 to create, 1 to update, 1 in sync, 1 skipped, 1 failed.**',
+      '',
+      '| accounts | to create | to update | in sync | skipped | failed | applied |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      '| 5 | 1 | 1 | 1 | 1 | 1 | 0 |',
+    ]);
+  });
+
+  it('lists drift in account order: update shows `field: old → new`, create shows every field', () => {
+    const md = renderMarkdown(dryRunPlan(), clear);
+    const start = lines(md).indexOf('### Drift');
+    expect(start).toBeGreaterThan(0);
+    expect(lines(md).slice(start, start + 6)).toEqual([
+      '### Drift',
+      '',
+      '| account | type | action | result | changes |',
+      '|---|---|---|---|---|',
+      '| 111111111111 (prod \\| payments) | SECURITY | update | planned | email: dana.whitfield@acme.io → security@acme.io |',
+      '| 222222222222 (dev) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.io<br>phone: +1-555-0142 |',
+    ]);
+    // No-ops, skips and read errors are not drift.
+    expect(md).not.toMatch(/\| 333333333333/);
+    expect(md).not.toMatch(/\| 555555555555/);
+    expect(md).not.toContain('No drift');
+  });
+
+  it('lists every changed field of an update, and only those', () => {
+    const plan = planOf('dry-run', [account('111111111111', 'prod', [update('111111111111', OLD, WANT)])]);
+    expect(renderMarkdown(plan, clear)).toContain(
+      '| 111111111111 (prod) | SECURITY | update | planned | name: Dana Whitfield → Security Operations<br>title: Cloud Lead → Security Team<br>email: dana.whitfield@acme.io → security@acme.io<br>phone: +1-555-0999 → +1-555-0142 |',
+    );
+    const phoneOnly = planOf('dry-run', [
+      account('111111111111', 'prod', [update('111111111111', { ...WANT, phone: '+1-555-0000' }, WANT)]),
+    ]);
+    expect(renderMarkdown(phoneOnly, clear)).toContain('| planned | phone: +1-555-0000 → +1-555-0142 |');
+  });
+
+  it('lists failures with the error code and message, escaping pipes and newlines', () => {
+    const md = renderMarkdown(dryRunPlan(), clear);
+    const start = lines(md).indexOf('### Failures');
+    expect(lines(md).slice(start)).toEqual([
+      '### Failures',
+      '',
+      '| account | type | reason |',
+      '|---|---|---|',
+      '| 444444444444 (locked) | SECURITY | AccessDeniedException: explicit deny \\| by SCP second |',
+      '',
+      '',
+    ]);
+  });
+
+  it('in apply mode shows results, failed writes and stale items, and the apply summary', () => {
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [applied(update('111111111111', { ...WANT, email: OLD.email }, WANT))]),
+      account('222222222222', 'dev', [
+        failed(create('222222222222', WANT), {
+          code: 'AccessDeniedException',
+          message: 'explicit deny on PutAlternateContact',
+        }),
+      ]),
+      account('333333333333', 'sandbox', [notWritten(create('333333333333', WANT), 'stale')]),
+    ]);
+    const md = renderMarkdown(plan, clear);
+    expect(md.startsWith('## enforce apply: alternate contacts of o-exampleorg1\n')).toBe(true);
+    expect(md).toContain(
+      '**Apply: 1 applied (of 2 to create, 1 to update), 0 in sync, 1 skipped, 1 failed.**',
+    );
+    expect(md).toContain('| 3 | 2 | 1 | 0 | 1 | 1 | 1 |');
+    expect(md).toContain('| 111111111111 (prod) | SECURITY | update | applied | email: ');
+    expect(md).toContain('| 222222222222 (dev) | SECURITY | create | failed | name: ');
+    expect(md).toContain('| 333333333333 (sandbox) | SECURITY | create | skipped | name: ');
+    const failures = lines(md).slice(lines(md).indexOf('### Failures'));
+    expect(failures.slice(0, 6)).toEqual([
+      '### Failures',
+      '',
+      '| account | type | reason |',
+      '|---|---|---|',
+      '| 222222222222 (dev) | SECURITY | AccessDeniedException: explicit deny on PutAlternateContact |',
+      '| 333333333333 (sandbox) | SECURITY | the account changed since the plan was made |',
+    ]);
+  });
+
+  it('lists writes that were not made, with the reason (max-changes, interrupted)', () => {
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [notWritten(create('111111111111', WANT), 'max-changes')]),
+      account('222222222222', 'dev', [notWritten(create('222222222222', WANT), 'interrupted')]),
+    ]);
+    const md = lines(renderMarkdown(plan, clear));
+    expect(md.slice(md.indexOf('### Failures') + 4, md.indexOf('### Failures') + 6)).toEqual([
+      '| 111111111111 (prod) | SECURITY | not written: the plan exceeds max-changes |',
+      '| 222222222222 (dev) | SECURITY | not written: the run was interrupted |',
+    ]);
+  });
+
+  it('says "No drift" and has no drift or failure table when everything is in sync', () => {
+    const plan = planOf('dry-run', [
+      account('111111111111', 'prod', [noop('111111111111', WANT)]),
+      account('222222222222', 'lab', [skip('222222222222', 'excluded')]),
+    ]);
+    const md = renderMarkdown(plan, clear);
+    expect(lines(md)).toContain('No drift: every managed contact matches the policy.');
+    expect(md).not.toContain('### Drift');
+    expect(md).not.toContain('### Failures');
+    expect(md).toContain('**Plan: 0 to create, 0 to update, 1 in sync, 1 skipped, 0 failed.**');
+  });
+
+  it('escapes a pipe inside a contact value so the table keeps its columns', () => {
+    const piped = { ...WANT, title: 'Security | Ops' };
+    const plan = planOf('dry-run', [account('111111111111', 'prod', [update('111111111111', WANT, piped)])]);
+    const row = lines(renderMarkdown(plan, clear)).find((l) => l.startsWith('| 111111111111'))!;
+    expect(row).toBe(
+      '| 111111111111 (prod) | SECURITY | update | planned | title: Security Team → Security \\| Ops |',
+    );
+    // Six unescaped pipes: five columns.
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(7);
+  });
+
+  it('with --redact shows no contact value, only masks that still tell values apart', () => {
+    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const plan = planOf('dry-run', [
+      account('111111111111', 'prod', [update('111111111111', OLD, WANT)]),
+      account('222222222222', 'dev', [create('222222222222', WANT)]),
+    ]);
+    const md = renderMarkdown(plan, redacting);
+    for (const value of [...Object.values(WANT), ...Object.values(OLD)]) expect(md).not.toContain(value);
+    expect(md).toContain(`email: ${maskValue('email', OLD.email)} → ${maskValue('email', WANT.email)}`);
+    expect(maskValue('email', OLD.email)).not.toBe(maskValue('email', WANT.email));
+    const create222 = lines(md).find((l) => l.startsWith('| 222222222222'))!;
+    expect(create222).toMatch(
+      /\| name: \[redacted:[0-9a-f]{8}\]<br>title: \[redacted:[0-9a-f]{8}\]<br>email: \[redacted:[0-9a-f]{8}\]<br>phone: \[redacted:[0-9a-f]{8}\] \|$/,
+    );
+  });
+});

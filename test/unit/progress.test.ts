@@ -1,0 +1,180 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import type { Clock } from '../../src/engine/clock.js';
+import { createProgress, formatDuration, progressLine } from '../../src/render/progress.js';
+import { fakeAws } from '../support/fake-aws.js';
+
+const CLEAR = '\r\x1b[K';
+
+function fakeClock(start = 0) {
+  const clock = { t: start, now: () => clock.t, sleep: async () => {} };
+  return clock satisfies Clock;
+}
+
+function recorder() {
+  const writes: string[] = [];
+  return { writes, write: (text: string) => writes.push(text) };
+}
+
+describe('createProgress on a terminal', () => {
+  it('redraws at most once per 100 ms, with count, percent, rate and ETA, always drawing the last update', () => {
+    const clock = fakeClock(5_000);
+    const { writes, write } = recorder();
+    const progress = createProgress(write, true, clock);
+
+    clock.t = 5_000;
+    progress.update(1, 10); // first update: drawn at once (no rate yet)
+    clock.t = 5_050;
+    progress.update(2, 10); // 50 ms later: throttled
+    clock.t = 5_099;
+    progress.update(2, 10); // 99 ms after the last redraw: still throttled
+    clock.t = 6_000;
+    progress.update(3, 10); // 1 s in: 3/s, 7 left → ETA 2s
+    clock.t = 6_010;
+    progress.update(9, 10); // throttled
+    clock.t = 6_020;
+    progress.update(10, 10); // the final count is drawn even inside the 100 ms window
+
+    expect(writes).toEqual([
+      `${CLEAR}accounts 1/10 (10%)  0.0/s  ETA –`,
+      `${CLEAR}accounts 3/10 (30%)  3.0/s  ETA 2s`,
+      `${CLEAR}accounts 10/10 (100%)  9.8/s  ETA 0s`,
+    ]);
+
+    progress.finish();
+    expect(writes.at(-1)).toBe(CLEAR);
+    expect(writes).toHaveLength(4);
+  });
+
+  it('redraws again once 100 ms have passed since the last redraw', () => {
+    const clock = fakeClock();
+    const { writes, write } = recorder();
+    const progress = createProgress(write, true, clock);
+    progress.update(1, 4);
+    clock.t = 100;
+    progress.update(2, 4);
+    expect(writes).toEqual([
+      `${CLEAR}accounts 1/4 (25%)  0.0/s  ETA –`,
+      `${CLEAR}accounts 2/4 (50%)  20.0/s  ETA 0s`,
+    ]);
+  });
+
+  it('finish() writes nothing when nothing was drawn', () => {
+    const { writes, write } = recorder();
+    createProgress(write, true, fakeClock()).finish();
+    expect(writes).toEqual([]);
+  });
+});
+
+describe('createProgress off a terminal (or with --no-progress)', () => {
+  it('writes nothing at all', () => {
+    const clock = fakeClock();
+    const { writes, write } = recorder();
+    const progress = createProgress(write, false, clock);
+    progress.update(1, 3);
+    clock.t = 1_000;
+    progress.update(3, 3);
+    progress.finish();
+    expect(writes).toEqual([]);
+  });
+});
+
+describe('progressLine', () => {
+  it.each([
+    [3, 10, 1, 'accounts 3/10 (30%)  3.0/s  ETA 2s'],
+    [0, 10, 0, 'accounts 0/10 (0%)  0.0/s  ETA –'],
+    [0, 10, 5, 'accounts 0/10 (0%)  0.0/s  ETA –'],
+    [0, 0, 0, 'accounts 0/0 (100%)  0.0/s  ETA –'],
+    [1, 3, 2, 'accounts 1/3 (33%)  0.5/s  ETA 4s'],
+    [120, 1200, 60, 'accounts 120/1200 (10%)  2.0/s  ETA 9m00s'],
+    [10, 100_000, 5, 'accounts 10/100000 (0%)  2.0/s  ETA 13h53m'],
+  ])('progressLine(%i, %i, %i s) = %j', (done, total, elapsed, expected) => {
+    expect(progressLine(done, total, elapsed)).toBe(expected);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [0.4, '0s'],
+    [-3, '0s'],
+    [59.4, '59s'],
+    [59.6, '1m00s'],
+    [61, '1m01s'],
+    [3599, '59m59s'],
+    [3600, '1h00m'],
+    [7322, '2h02m'],
+    [90_000, '25h00m'],
+  ])('formatDuration(%d) = %j', (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+});
+
+describe('the CLI shows progress only on a TTY, and not with --no-progress', () => {
+  let fake: ReturnType<typeof fakeAws> | undefined;
+  afterEach(() => fake?.restore());
+
+  /**
+   * aws-sdk-client-mock patches the SDK client classes, so the clients runCommand creates are answered by
+   * the in-memory organization too: main() runs end to end without network or credentials.
+   */
+  async function runMain(stderrIsTTY: boolean, extra: string[] = []) {
+    fake = fakeAws({
+      managementAccountId: '999999999999',
+      accounts: [
+        { id: '999999999999', name: 'management' },
+        { id: '111111111111', name: 'prod' },
+        { id: '222222222222', name: 'dev' },
+      ],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'enforce-progress-'));
+    const policy = join(dir, 'contacts.yaml');
+    writeFileSync(
+      policy,
+      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.io\n    phone: "+1-555-0142"\n',
+    );
+    const io = {
+      out: '',
+      err: '',
+      stderrIsTTY,
+      env: {},
+      stdout(text: string) {
+        io.out += text;
+      },
+      stderr(text: string) {
+        io.err += text;
+      },
+    } satisfies Io & { out: string; err: string };
+    const code = await main(['--policy', policy, '--log-file', join(dir, 'audit.ndjson'), ...extra], io);
+    return { code, io };
+  }
+
+  it('draws accounts done/total and clears the line before the plan is printed when stderr is a TTY', async () => {
+    const { code, io } = await runMain(true);
+    expect(code).toBe(0);
+    // The first and the final count are always drawn, whatever the timing.
+    const [first] = io.err.split(CLEAR).filter((s) => s !== '');
+    expect(io.err.startsWith(CLEAR)).toBe(true);
+    expect(first).toMatch(/^accounts 1\/3 \(33%\) {2}\d+\.\d\/s {2}ETA (\d+s|–)$/);
+    expect(io.err).toContain(`${CLEAR}accounts 3/3 (100%)  `);
+    expect(io.err.endsWith(CLEAR)).toBe(true);
+    expect(io.out).toContain('Plan: 3 to create, 0 to update, 0 in sync, 0 skipped, 0 failed.');
+    expect(io.out).not.toContain('\x1b');
+  });
+
+  it('writes no progress when stderr is not a TTY', async () => {
+    const { code, io } = await runMain(false);
+    expect(code).toBe(0);
+    expect(io.err).toBe('');
+  });
+
+  it('writes no progress with --no-progress even on a TTY', async () => {
+    const { code, io } = await runMain(true, ['--no-progress']);
+    expect(code).toBe(0);
+    expect(io.err).toBe('');
+  });
+});

@@ -1,0 +1,255 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRedactor, maskValue } from '../../src/core/redact.js';
+import type { Contact, Plan } from '../../src/core/types.js';
+import { runEnforce } from '../../src/engine/run.js';
+import { renderText, summaryLine } from '../../src/render/text.js';
+import { fakeAws, memoryAuditLog } from '../support/fake-aws.js';
+import {
+  account,
+  applied,
+  create,
+  failed,
+  noop,
+  notWritten,
+  planOf,
+  readError,
+  skip,
+  update,
+} from '../support/plans.js';
+
+const clear = createRedactor({ redactAll: false, secretValues: [] });
+
+const WANT: Contact = {
+  name: 'Security Operations',
+  title: 'Security Team',
+  email: 'security@acme.io',
+  phone: '+1-555-0142',
+};
+
+describe('renderText, dry-run', () => {
+  const plan = planOf('dry-run', [
+    // Given out of order: the plan (like the engine's) is sorted by account id.
+    account('777777777777', 'lab-2', [skip('777777777777', 'excluded')]),
+    account('444444444444', 'locked', [
+      readError('444444444444', { code: 'AccessDeniedException', message: 'explicit deny' }),
+    ]),
+    account('222222222222', 'dev', [create('222222222222', WANT)]),
+    account('555555555555', 'gone', [skip('555555555555', 'suspended')], 'SUSPENDED'),
+    account('333333333333', 'sandbox', [noop('333333333333', WANT)]),
+    account('111111111111', 'prod', [
+      update('111111111111', { ...WANT, email: 'departed.person@acme.io', phone: '+1 555 0100' }, WANT),
+    ]),
+    account('666666666666', 'lab-1', [skip('666666666666', 'excluded')]),
+  ]);
+
+  it('renders the whole plan: legend, one block per account with drift, skipped by reason, summary', () => {
+    expect(renderText(plan, clear)).toBe(
+      [
+        'enforce dry-run — organization o-exampleorg1 (management account 999999999999)',
+        '',
+        'Symbols:  + create   ~ update   ! failed',
+        '',
+        '  # 111111111111 (prod)',
+        '  ~ security contact will be updated',
+        '      ~ email: "departed.person@acme.io" → "security@acme.io"',
+        '      ~ phone: "+1 555 0100" → "+1-555-0142"',
+        '',
+        '  # 222222222222 (dev)',
+        '  + security contact will be created',
+        '      + name:  "Security Operations"',
+        '      + title: "Security Team"',
+        '      + email: "security@acme.io"',
+        '      + phone: "+1-555-0142"',
+        '',
+        '  # 444444444444 (locked)',
+        '  ! security contact could not be read: AccessDeniedException: explicit deny',
+        '',
+        'Skipped:',
+        '  1 × account is SUSPENDED',
+        '  2 × excluded by scope.exclude',
+        '',
+        'Plan: 1 to create, 1 to update, 1 in sync, 3 skipped, 1 failed.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('does not list no-ops or skipped accounts as blocks', () => {
+    const text = renderText(plan, clear);
+    for (const id of ['333333333333', '555555555555', '666666666666', '777777777777'])
+      expect(text).not.toContain(id);
+  });
+
+  it('groups several managed types of one account in one block, in type order', () => {
+    const ops = { ...WANT, name: 'Platform On-Call', email: 'ops@acme.io' };
+    const two = planOf('dry-run', [
+      account('111111111111', 'prod', [
+        create('111111111111', ops, 'OPERATIONS'),
+        update('111111111111', { ...WANT, title: 'Sec' }, WANT, 'SECURITY'),
+      ]),
+    ]);
+    const text = renderText(two, clear);
+    expect(text).toContain(
+      [
+        '  # 111111111111 (prod)',
+        '  ~ security contact will be updated',
+        '      ~ title: "Sec" → "Security Team"',
+        '  + operations contact will be created',
+        '      + name:  "Platform On-Call"',
+      ].join('\n'),
+    );
+    expect(text.match(/# 111111111111/g)).toHaveLength(1);
+  });
+
+  it('says there is no drift when every managed contact is in sync', () => {
+    const inSync = planOf('dry-run', [account('111111111111', 'prod', [noop('111111111111', WANT)])]);
+    expect(renderText(inSync, clear)).toBe(
+      [
+        'enforce dry-run — organization o-exampleorg1 (management account 999999999999)',
+        '',
+        'Symbols:  + create   ~ update   ! failed',
+        '',
+        'No drift: every managed contact matches the policy.',
+        '',
+        'Plan: 0 to create, 0 to update, 1 in sync, 0 skipped, 0 failed.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('words every skip reason for humans', () => {
+    const reasons = [
+      ['out-of-scope', 'not in scope.include'],
+      ['management-account', 'management account (settings.managementAccount: skip)'],
+      ['pending-closure', 'account is PENDING_CLOSURE'],
+      ['closed', 'account is CLOSED'],
+      ['pending-activation', 'account is PENDING_ACTIVATION'],
+    ] as const;
+    const skipped = planOf(
+      'dry-run',
+      reasons.map(([reason], i) => account(`10000000000${i}`, `a${i}`, [skip(`10000000000${i}`, reason)])),
+    );
+    const text = renderText(skipped, clear);
+    for (const [, wording] of reasons) expect(text).toContain(`  1 × ${wording}\n`);
+    expect(text).toContain(
+      '  1 × management account (settings.managementAccount: skip)\n  1 × account is PENDING_CLOSURE\n',
+    );
+  });
+
+  it('quotes masks instead of values with a redacting redactor', () => {
+    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const text = renderText(plan, redacting);
+    expect(text).toContain(
+      `      ~ email: "${maskValue('email', 'departed.person@acme.io')}" → "${maskValue('email', WANT.email)}"`,
+    );
+    for (const value of Object.values(WANT)) expect(text).not.toContain(value);
+    expect(text).not.toContain('departed.person@acme.io');
+  });
+});
+
+describe('renderText, apply', () => {
+  it('says what was applied, what failed and what was not written, then the apply summary', () => {
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [applied(update('111111111111', { ...WANT, title: 'Old' }, WANT))]),
+      account('222222222222', 'dev', [applied(create('222222222222', WANT))]),
+      account('333333333333', 'sandbox', [
+        failed(create('333333333333', WANT), {
+          code: 'AccessDeniedException',
+          message: 'explicit deny on PutAlternateContact',
+        }),
+      ]),
+      account('444444444444', 'staging', [
+        notWritten(update('444444444444', { ...WANT, name: 'Old' }, WANT), 'interrupted'),
+      ]),
+      account('555555555555', 'shared', [noop('555555555555', WANT)]),
+    ]);
+    const text = renderText(plan, clear);
+    expect(
+      text.startsWith('enforce apply — organization o-exampleorg1 (management account 999999999999)\n'),
+    ).toBe(true);
+    expect(text).toContain('  # 111111111111 (prod)\n  ~ security contact has been updated\n');
+    expect(text).toContain('  # 222222222222 (dev)\n  + security contact has been created\n');
+    expect(text).toContain(
+      '  # 333333333333 (sandbox)\n  ! security contact could not be created: AccessDeniedException: explicit deny on PutAlternateContact\n',
+    );
+    expect(text).toContain(
+      '  # 444444444444 (staging)\n  ~ security contact was not updated: not written: the run was interrupted\n',
+    );
+    expect(text).not.toContain('555555555555');
+    expect(
+      text.endsWith('\nApply: 2 applied (of 2 to create, 2 to update), 1 in sync, 1 skipped, 1 failed.\n'),
+    ).toBe(true);
+  });
+
+  it('reports a refused apply (max-changes) item by item', () => {
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [notWritten(create('111111111111', WANT), 'max-changes')]),
+    ]);
+    expect(renderText(plan, clear)).toContain(
+      '  + security contact was not created: not written: the plan exceeds max-changes\n',
+    );
+  });
+});
+
+describe('summaryLine', () => {
+  const withSummary = (mode: Plan['mode'], summary: Plan['summary']): Plan => ({
+    ...planOf(mode, []),
+    summary,
+  });
+  const counts = { accounts: 120, items: 123, inSync: 112, create: 3, update: 5, skipped: 2, failed: 1 };
+
+  it('has the SPEC shape for a dry-run', () => {
+    expect(summaryLine(withSummary('dry-run', { ...counts, applied: 0 }))).toBe(
+      'Plan: 3 to create, 5 to update, 112 in sync, 2 skipped, 1 failed.',
+    );
+  });
+
+  it('leads with what was applied for an apply', () => {
+    expect(summaryLine(withSummary('apply', { ...counts, applied: 7 }))).toBe(
+      'Apply: 7 applied (of 3 to create, 5 to update), 112 in sync, 2 skipped, 1 failed.',
+    );
+  });
+});
+
+describe('renderText of a real run', () => {
+  let fake: ReturnType<typeof fakeAws> | undefined;
+  afterEach(() => fake?.restore());
+
+  it('lists accounts by id whatever order Organizations returned them in', async () => {
+    fake = fakeAws({
+      managementAccountId: '999999999999',
+      accounts: [
+        { id: '333333333333', name: 'c' },
+        { id: '999999999999', name: 'management' },
+        { id: '111111111111', name: 'a' },
+        { id: '222222222222', name: 'b' },
+      ],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'enforce-text-'));
+    const policyFile = join(dir, 'contacts.yaml');
+    writeFileSync(
+      policyFile,
+      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.io\n    phone: "+1-555-0142"\n',
+    );
+    const outcome = await runEnforce(
+      { mode: 'dry-run', policyFile, redact: false, toolVersion: 't' },
+      {
+        clients: fake.clients,
+        clock: { now: () => 0, sleep: async () => {} },
+        interrupt: { requested: false },
+        openAuditLog: () => memoryAuditLog().destination,
+      },
+    );
+    const text = renderText(outcome.plan, outcome.redactor);
+    const headers = text.split('\n').filter((l) => l.startsWith('  # '));
+    expect(headers).toEqual([
+      '  # 111111111111 (a)',
+      '  # 222222222222 (b)',
+      '  # 333333333333 (c)',
+      '  # 999999999999 (management)',
+    ]);
+  });
+});

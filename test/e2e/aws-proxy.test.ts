@@ -50,7 +50,7 @@ function throttleAfterOne(operation: string): Partial<ProxyOptions> {
   return { throttle: { enabled: true, quotas: { [operation]: { perSecond: 0.001, burst: 1 } } } };
 }
 
-describe.skipIf(!isMotoAvailable())('aws fault proxy', () => {
+describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fault proxy', () => {
   let moto: MotoServer;
   let proxy: AwsProxy;
   let org: SeededOrg;

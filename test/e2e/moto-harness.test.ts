@@ -60,7 +60,7 @@ const SMALL_ORG: OrgSpec = {
   ],
 };
 
-describe.skipIf(!isMotoAvailable())('moto harness', () => {
+describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('moto harness', () => {
   let moto: MotoServer;
   let org: SeededOrg;
   const clients: { destroy(): void }[] = [];

@@ -56,21 +56,32 @@ export class AwsCallError extends EnforceError {
     readonly code: string,
     message: string,
     readonly attempts: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; httpStatus?: number },
   ) {
     super(message, options);
+    this.httpStatus = options?.httpStatus;
   }
+
+  /** The HTTP status AWS answered with; undefined when no answer came (connection lost, timeout). */
+  readonly httpStatus: number | undefined;
 
   /** Wraps anything thrown by `client.send` so callers see one shape. */
   static from(operation: string, error: unknown): AwsCallError {
     if (error instanceof AwsCallError) return error;
-    const e = error as { name?: string; message?: string; $metadata?: { attempts?: number } };
+    const e = error as {
+      name?: string;
+      message?: string;
+      $metadata?: { attempts?: number; httpStatusCode?: number };
+    };
     return new AwsCallError(
       operation,
       e?.name ?? 'UnknownError',
       e?.message ?? String(error),
       e?.$metadata?.attempts,
-      { cause: error },
+      {
+        cause: error,
+        httpStatus: e?.$metadata?.httpStatusCode,
+      },
     );
   }
 }

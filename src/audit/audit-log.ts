@@ -12,7 +12,7 @@ export interface AuditLog {
   drift(item: PlanItem): void;
   changeStarted(item: PlanItem): void;
   changeApplied(item: PlanItem, attempts: number): void;
-  changeFailed(item: PlanItem, error: ItemError, attempts: number, written: boolean): void;
+  changeFailed(item: PlanItem, error: ItemError, attempts: number, written: boolean | null): void;
   accountError(accountId: string, type: ContactType, error: ItemError): void;
   runEnd(fields: RunEndFields): void;
 }
@@ -23,7 +23,6 @@ export interface RunStartFields {
   policySha256: string;
   callerAccountId: string;
   callerArn: string;
-  organizationId?: string;
   toolVersion: string;
   planFile?: string;
 }
@@ -33,6 +32,8 @@ export interface RunEndFields {
   exitCode: number;
   durationMs: number;
   interrupted: boolean;
+  /** Known once the preflight has read the organization. */
+  organizationId?: string;
 }
 
 /** Opens the log file for appending (never truncated), creating its directory if needed. */

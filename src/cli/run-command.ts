@@ -7,7 +7,7 @@ import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { createProgress } from '../render/progress.js';
 import { renderText } from '../render/text.js';
-import { exitCodeForOutcome } from './exit-codes.js';
+import { exitCodeForError, exitCodeForOutcome } from './exit-codes.js';
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
 import type { RunCliOptions } from './program.js';
@@ -50,6 +50,8 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         interrupt: signals.interrupt,
         openAuditLog: () => openAuditDestination(options.logFile),
         onAccountDone: progress.update,
+        onForcedExit: signals.onForcedExit,
+        exitCodeForError,
         onLint: (warnings) => reportLint(warnings, options.strict, io, options.redact),
       },
     );

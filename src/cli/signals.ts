@@ -2,17 +2,22 @@ import type { Interrupt } from '../engine/interrupt.js';
 
 /**
  * SIGINT/SIGTERM: the first asks the run to stop (no new write starts; writes in flight finish and are
- * logged; run.end is written). A second exits at once with 130: audit lines are written synchronously,
- * so every write that completed already has its line on disk.
+ * logged; run.end is written). A second exits at once with 130, after writing synchronously a
+ * `change.failed` line (`written: null`) for each write still waiting for AWS's answer, and run.end.
  */
 export function installInterruptHandlers(
   onFirst: (signal: NodeJS.Signals) => void,
   exit: (code: number) => void = (code) => process.exit(code),
-): { interrupt: Interrupt; dispose(): void } {
+): { interrupt: Interrupt; onForcedExit(lastWords: () => void): void; dispose(): void } {
   const state = { requested: false };
+  let lastWords: (() => void) | undefined;
   const handler = (signal: NodeJS.Signals) => {
     if (state.requested) {
-      exit(130);
+      try {
+        lastWords?.();
+      } finally {
+        exit(130);
+      }
       return;
     }
     state.requested = true;
@@ -22,6 +27,9 @@ export function installInterruptHandlers(
   process.on('SIGTERM', handler);
   return {
     interrupt: state,
+    onForcedExit(fn) {
+      lastWords = fn;
+    },
     dispose() {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);

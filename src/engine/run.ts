@@ -47,7 +47,16 @@ export interface RunContext {
   onAccountDone?: (done: number, total: number) => void;
   /** Contact-quality findings, once the SSM values are known; throwing rejects the policy before any write. */
   onLint?: (warnings: LintWarning[]) => void;
+  /** Registers what to log synchronously if the process is forced to exit (a second SIGINT). */
+  onForcedExit?: (lastWords: () => void) => void;
+  /** The exit code `run.end` records when the run fails with an error. */
+  exitCodeForError?: (error: unknown) => number;
 }
+
+const FORCED_EXIT_ERROR = {
+  code: 'Interrupted',
+  message: 'the process was stopped before AWS answered: the write may or may not have been applied',
+};
 
 /** Everything the CLI needs to render the run and decide its exit code. */
 export interface RunOutcome {
@@ -85,19 +94,8 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
   const caller = await getCaller(ctx.clients.sts);
   const policy = await resolveSsmValues(loaded, ctx.clients);
   ctx.onLint?.(lintPolicy(policy, loaded.file));
-  paceClients(ctx.clients, policy, ctx.clock);
-  const organization = await preflight(ctx.clients.organizations);
-  if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded, organization);
-  const accounts =
-    saved === null
-      ? await listRunAccounts(ctx.clients.organizations, policy, options.accounts)
-      : await listRunAccounts(
-          ctx.clients.organizations,
-          policy,
-          plannedWriteAccounts(saved),
-          'ignore-unknown',
-        );
 
+  // From here on the run is in the audit log, including a preflight that fails.
   const redactor = createRedactor({ redactAll: options.redact, secretValues: policy.secretValues });
   const audit = createAuditLog(ctx.openAuditLog(), runId, redactor);
   audit.runStart({
@@ -106,21 +104,47 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
     policySha256: loaded.sha256,
     callerAccountId: caller.accountId,
     callerArn: caller.arn,
-    organizationId: organization.id,
     toolVersion: options.toolVersion,
     ...(options.planFile === undefined ? {} : { planFile: options.planFile }),
   });
-
-  const finish = (exitCode: number, summary: Plan['summary'] | null) =>
+  const finish = (exitCode: number, summary: Plan['summary'] | null, organizationId?: string) =>
     audit.runEnd({
       summary,
       exitCode,
       durationMs: Math.round(ctx.clock.now() - started),
       interrupted: ctx.interrupt.requested,
+      ...(organizationId === undefined ? {} : { organizationId }),
     });
 
+  const inFlight = new Set<PlanItem>();
+  ctx.onForcedExit?.(() => {
+    // A second signal exits at once: say, synchronously, that these writes' outcome is unknown.
+    for (const item of inFlight) audit.changeFailed(item, FORCED_EXIT_ERROR, 1, null);
+    finish(130, null);
+  });
+
   try {
-    const setup = { options, ctx, policy, audit, decision: decisionContext(organization, caller), accounts };
+    paceClients(ctx.clients, policy, ctx.clock);
+    const organization = await preflight(ctx.clients.organizations);
+    if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded, organization);
+    const accounts =
+      saved === null
+        ? await listRunAccounts(ctx.clients.organizations, policy, options.accounts)
+        : await listRunAccounts(
+            ctx.clients.organizations,
+            policy,
+            plannedWriteAccounts(saved),
+            'ignore-unknown',
+          );
+    const setup = {
+      options,
+      ctx,
+      policy,
+      audit,
+      inFlight,
+      decision: decisionContext(organization, caller),
+      accounts,
+    };
     const { planAccounts, refusal } =
       saved === null ? await reconcile(setup) : await reconcileSaved(setup, saved);
     const plan: Plan = {
@@ -138,10 +162,10 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
       redactor,
       refusal,
       interrupted: ctx.interrupt.requested,
-      finish: (exitCode) => finish(exitCode, plan.summary),
+      finish: (exitCode) => finish(exitCode, plan.summary, organization.id),
     };
   } catch (error) {
-    finish(1, null);
+    finish(ctx.exitCodeForError?.(error) ?? 1, null);
     throw error;
   }
 }
@@ -151,6 +175,7 @@ interface Setup {
   ctx: RunContext;
   policy: DesiredPolicy;
   audit: AuditLog;
+  inFlight: Set<PlanItem>;
   decision: DecisionContext;
   accounts: Account[];
 }
@@ -183,7 +208,7 @@ function createWriter(setup: Setup) {
   const { options, ctx, policy, audit, decision } = setup;
   const concurrency = options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY;
   const gateway = createContactsGateway(ctx.clients.account, decision.callerAccountId);
-  const applyDeps = { gateway, audit, interrupt: ctx.interrupt, clock: ctx.clock };
+  const applyDeps = { gateway, audit, interrupt: ctx.interrupt, clock: ctx.clock, inFlight: setup.inFlight };
   const limit = pLimit(concurrency);
   const writes: Promise<void>[] = [];
   return {

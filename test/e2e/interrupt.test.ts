@@ -190,7 +190,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('enforce
     },
   );
 
-  it('a second SIGINT exits 130 at once; every write that reached AWS still has its change.started line', async () => {
+  it('a second SIGINT exits 130 at once, logging every write in flight as outcome unknown, then run.end', async () => {
     // Long enough that the write seen reaching the proxy is still in flight when the second signal arrives.
     proxy.configure({ latencyMs: 2_000 });
     const cli = start();
@@ -209,15 +209,19 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('enforce
     // The proxy still delivers what was in flight: AWS gets writes after the CLI exited.
     await proxySettled();
     const lines = await readAudit(logFile);
-    // It did not wait for the writes in flight: no run.end, and at least one write has no outcome line.
-    expect(lines.filter((line) => line.event === 'run.end')).toEqual([]);
+    // It did not wait for the writes in flight, but said so: each write still waiting for AWS's answer has a
+    // change.failed line with written: null (outcome unknown), and run.end records the exit.
+    expect(lines.at(-1)).toMatchObject({ event: 'run.end', exitCode: 130, interrupted: true });
+    const unknown = lines.filter((line) => line.event === 'change.failed' && line.written === null);
+    expect(unknown.length).toBeGreaterThan(0);
+    for (const line of unknown) expect(line).toMatchObject({ error: { code: 'Interrupted' } });
     const logged = new Set(
       lines
         .filter((line) => line.event === 'change.applied' || line.event === 'change.failed')
         .map((line) => itemKey(line.accountId, line.type)),
     );
-    const unlogged = proxy.ledger.filter((entry) => !logged.has(itemKey(entry.accountId, entry.type)));
-    expect(unlogged.length).toBeGreaterThan(0);
+    const started = lines.filter((line) => line.event === 'change.started');
+    expect(started.every((line) => logged.has(itemKey(line.accountId, line.type)))).toBe(true);
     // …but every write on AWS has at least its change.started line.
     expect(auditLedgerProblems(lines, proxy.ledger, { expect: 'started' })).toEqual([]);
   });

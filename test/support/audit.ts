@@ -15,7 +15,8 @@ export interface AuditLine {
   msg: string;
   accountId?: string;
   type?: string;
-  written?: boolean;
+  /** null: the outcome is unknown (the process was forced to exit before AWS answered). */
+  written?: boolean | null;
   error?: { code: string; message: string };
   after?: { name: string; title: string; email: string; phone: string } | null;
   [field: string]: unknown;
@@ -84,7 +85,7 @@ const REQUIRED_FIELDS = ['time', 'level', 'runId', 'event', 'msg'] as const;
  * - every ledger write (accountId, type) has exactly one change.applied line, or, when its read-back failed,
  *   exactly one change.failed with written: true (with expect 'started': at least a change.started);
  * - no change.applied line (and no change.failed with written: true) exists without a ledger write, and no
- *   change.failed with written: false has one;
+ *   change.failed with written: false has one; written: null (outcome unknown) is consistent either way;
  * - a change.applied line's `after` equals what was written, field by field (fields not redacted).
  */
 export function auditLedgerProblems(
@@ -109,6 +110,7 @@ export function auditLedgerProblems(
   const applied = new Map<string, AuditLine[]>();
   const failedWritten = new Map<string, AuditLine[]>();
   const failedNotWritten = new Map<string, AuditLine[]>();
+  const outcomeUnknown = new Map<string, AuditLine[]>();
   const push = (map: Map<string, AuditLine[]>, key: string, line: AuditLine) =>
     map.set(key, [...(map.get(key) ?? []), line]);
 
@@ -121,6 +123,7 @@ export function auditLedgerProblems(
       }
       if (line.event === 'change.applied') push(applied, key, line);
       else if (line.written === true) push(failedWritten, key, line);
+      else if (line.written === null) push(outcomeUnknown, key, line);
       else push(failedNotWritten, key, line);
     }
   });
@@ -134,7 +137,7 @@ export function auditLedgerProblems(
   for (const [key, entries] of writes) {
     if (entries.length > 1) problems.push(`${key} was written ${entries.length} times in one run`);
     const appliedLines = applied.get(key) ?? [];
-    const failedLines = failedWritten.get(key) ?? [];
+    const failedLines = [...(failedWritten.get(key) ?? []), ...(outcomeUnknown.get(key) ?? [])];
     const terminal = appliedLines.length + failedLines.length;
     if (mode === 'complete' && terminal !== 1) {
       problems.push(

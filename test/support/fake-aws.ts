@@ -45,7 +45,9 @@ export interface FakeOrgSpec {
   lostWrites?: string[];
 }
 
-const sdkMeta = { $metadata: {} };
+/** What the SDK puts on a service error: the HTTP status decides whether a failed write may have happened. */
+const denied = { $metadata: { httpStatusCode: 403 } };
+const notFound = { $metadata: { httpStatusCode: 404 } };
 const ROOT_ID = 'r-ab12';
 
 /**
@@ -64,14 +66,14 @@ export function fakeAws(spec: FakeOrgSpec) {
     if (input.AccountId === spec.managementAccountId && caller === spec.managementAccountId) {
       throw new AccessDeniedException({
         message: `User is not authorized to perform: account:${op} (The management account can only be managed using the standalone context from the management account.)`,
-        ...sdkMeta,
+        ...denied,
       });
     }
     const id = input.AccountId ?? caller;
     if (spec.deniedAccounts?.includes(id)) {
       throw new AccessDeniedException({
         message: `explicit deny in a service control policy (${id})`,
-        ...sdkMeta,
+        ...denied,
       });
     }
     return id;
@@ -82,7 +84,7 @@ export function fakeAws(spec: FakeOrgSpec) {
     const id = target(input, 'GetAlternateContact');
     const c = contacts.get(`${id}/${input.AlternateContactType}`);
     if (!c)
-      throw new ResourceNotFoundException({ message: 'No contact of the requested type found', ...sdkMeta });
+      throw new ResourceNotFoundException({ message: 'No contact of the requested type found', ...notFound });
     return {
       AlternateContact: {
         AlternateContactType: input.AlternateContactType,
@@ -98,7 +100,7 @@ export function fakeAws(spec: FakeOrgSpec) {
     if (spec.deniedWrites?.includes(id)) {
       throw new AccessDeniedException({
         message: `explicit deny on PutAlternateContact (${id})`,
-        ...sdkMeta,
+        ...denied,
       });
     }
     puts.push({ accountId: id, type: input.AlternateContactType, hadAccountId: 'AccountId' in input });

@@ -77,3 +77,40 @@ describe('an interrupted apply', () => {
     }
   });
 });
+
+describe('a forced exit (second signal)', () => {
+  it('logs an unknown outcome for every write still in flight, then run.end with 130', async () => {
+    const accounts = [{ id: '100000000001', name: 'a1' }];
+    const fake = fakeAws({ managementAccountId: '999999999999', accounts });
+    let lastWords: (() => void) | undefined;
+    const audit = memoryAuditLog();
+    // The second signal arrives while the write waits for AWS: call the registered last words then.
+    fake.mocks.account.on(PutAlternateContactCommand).callsFake(() => {
+      lastWords?.();
+      return { $metadata: {} };
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'enforce-int-')), 'p.yaml');
+    writeFileSync(file, POLICY);
+    try {
+      await runEnforce(
+        { mode: 'apply', policyFile: file, redact: false, toolVersion: 't' },
+        {
+          clients: fake.clients,
+          clock: { now: () => 0, sleep: async () => {} },
+          interrupt: { requested: false },
+          openAuditLog: () => audit.destination,
+          onForcedExit: (fn) => {
+            lastWords = fn;
+          },
+        },
+      );
+      const forced = audit.lines.slice(audit.lines.findIndex((l) => l.event === 'change.started') + 1);
+      expect(forced.slice(0, 2)).toMatchObject([
+        { event: 'change.failed', accountId: '100000000001', written: null, error: { code: 'Interrupted' } },
+        { event: 'run.end', exitCode: 130, summary: null },
+      ]);
+    } finally {
+      fake.restore();
+    }
+  });
+});

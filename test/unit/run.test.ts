@@ -483,3 +483,104 @@ describe('saved plans', () => {
     await expect(applyPlan(org(), policyFile, planFile)).rejects.toThrow(/is not an enforce plan/);
   });
 });
+
+describe('a write without a clear answer', () => {
+  it('is read back: applied when AWS holds the value though the answer was lost', async () => {
+    const spec = org({
+      accounts: [
+        { id: MGMT, name: 'management' },
+        { id: A, name: 'prod' },
+      ],
+    });
+    fake = fakeAws(spec);
+    const stored = fake.contacts;
+    fake.mocks.account.on(PutAlternateContactCommand).callsFake((input) => {
+      stored.set(`${input.AccountId ?? MGMT}/${input.AlternateContactType}`, {
+        name: input.Name,
+        title: input.Title,
+        email: input.EmailAddress,
+        phone: input.PhoneNumber,
+      });
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: { attempts: 3 } });
+    });
+    const audit = memoryAuditLog();
+    const outcome = await runEnforce(
+      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => audit.destination,
+      },
+    );
+    expect(outcome.plan.accounts.flatMap((a) => a.items).map((i) => i.result)).toEqual([
+      'applied',
+      'applied',
+    ]);
+    expect(audit.lines.filter((l) => l.event === 'change.applied')).toHaveLength(2);
+    expect(audit.lines.some((l) => l.event === 'change.failed')).toBe(false);
+  });
+
+  it('is reported not written when AWS answered 5xx and does not hold the value', async () => {
+    fake = fakeAws(org({ accounts: [{ id: MGMT, name: 'management' }] }));
+    fake.mocks.account.on(PutAlternateContactCommand).rejects(
+      Object.assign(new Error('internal'), {
+        name: 'InternalServerException',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
+    const audit = memoryAuditLog();
+    await runEnforce(
+      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => audit.destination,
+      },
+    );
+    expect(audit.lines.find((l) => l.event === 'change.failed')).toMatchObject({
+      written: false,
+      error: { code: 'InternalServerException' },
+    });
+    // One read for the plan, then the read-back attempts after the ambiguous failure.
+    expect(fake.mocks.account.commandCalls(GetAlternateContactCommand).length).toBeGreaterThan(1);
+  });
+
+  it('is not read back after a 4xx refusal', async () => {
+    fake = fakeAws(org({ accounts: [{ id: MGMT, name: 'management' }], deniedWrites: [MGMT] }));
+    const audit = memoryAuditLog();
+    await runEnforce(
+      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => audit.destination,
+      },
+    );
+    expect(fake.mocks.account.commandCalls(GetAlternateContactCommand)).toHaveLength(1);
+    expect(audit.lines.find((l) => l.event === 'change.failed')).toMatchObject({ written: false });
+  });
+});
+
+describe('the audit trail of a failed run', () => {
+  it('records run.start and run.end when the preflight fails', async () => {
+    fake = fakeAws(org({ trustedAccess: false }));
+    const audit = memoryAuditLog();
+    await expect(
+      runEnforce(
+        { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
+        {
+          clients: fake.clients,
+          clock: instantClock,
+          interrupt: { requested: false },
+          openAuditLog: () => audit.destination,
+          exitCodeForError: () => 1,
+        },
+      ),
+    ).rejects.toBeInstanceOf(PreflightError);
+    expect(audit.lines.map((l) => l.event)).toEqual(['run.start', 'run.end']);
+    expect(audit.lines[1]).toMatchObject({ exitCode: 1, summary: null, interrupted: false });
+  });
+});

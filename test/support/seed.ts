@@ -58,7 +58,6 @@ export function fakeAwsEnv(endpoint: string): Record<string, string> {
 }
 
 export const ACCOUNT_SERVICE_PRINCIPAL = 'account.amazonaws.com';
-export const OU_PLACEHOLDER = /\{\{ou:([^}]+)\}\}/g;
 
 export type ContactType = 'SECURITY' | 'OPERATIONS' | 'BILLING';
 
@@ -401,10 +400,10 @@ const inSync = both(DEMO_SECURITY, DEMO_OPERATIONS);
  * differently-formatted contacts, one SUSPENDED account, one exempt account and a Payments OU whose security
  * contact is overridden by the demo policy. Only example.com addresses and 555 numbers.
  *
- * Against DEMO_POLICY (security + operations managed) a dry-run plans: a create where a contact is missing, an
- * update where it is a FORMER_* one (and in payments-ledger, whose contact is right everywhere but in Payments),
- * no-op for the rest, including the differently formatted ones, and skip for the suspended and the exempt
- * account. DEMO_EXPECTED_PLAN has the counts.
+ * Against policy/contacts.yaml (security + operations managed) a dry-run plans: a create where a contact is
+ * missing, an update where it is a FORMER_* one (and in payments-ledger, whose contact is right everywhere but in
+ * Payments), no-op for the rest, including the differently formatted ones, and skip for the suspended and the
+ * exempt account: 13 to create, 7 to update, 28 in sync, 4 skipped.
  */
 export function demoOrgSpec(): OrgSpec {
   const email = (name: string) => `aws+${name}@example.com`;
@@ -504,87 +503,19 @@ export function demoOrgSpec(): OrgSpec {
   };
 }
 
-/**
- * Items (account × managed type) the first dry-run of the demo organization under the demo policy plans, over 26
- * accounts × 2 types; checked with the CLI on moto. After an apply, a dry-run finds 48 in sync and 4 skipped.
- */
-export const DEMO_EXPECTED_PLAN = { create: 13, update: 7, inSync: 28, skipped: 4, failed: 0 } as const;
-
-/**
- * The demo policy, used when policy/contacts.yaml does not exist (it says the same thing). `{{ou:NAME}}` stands for the id of the seeded
- * OU named NAME (OU ids are random, so they are only known after seeding).
- */
-export const DEMO_POLICY = `# Demo policy for the seeded example organization (all example.com).
-version: 1
-contacts:
-  security:
-    name: ${DEMO_SECURITY.name}
-    title: ${DEMO_SECURITY.title}
-    email: ${DEMO_SECURITY.email}
-    phone: "${DEMO_SECURITY.phone}"
-  operations:
-    name: ${DEMO_OPERATIONS.name}
-    title: ${DEMO_OPERATIONS.title}
-    email: { ssm: ${DEMO_OPERATIONS_EMAIL_PARAMETER} }
-    phone: "${DEMO_OPERATIONS.phone}"
-scope:
-  exclude:
-    tags: { contact-policy: exempt }
-overrides:
-  - match: { ous: ["{{ou:Payments}}"] }   # the Payments OU
-    contacts:
-      security: { email: ${DEMO_PAYMENTS_SECURITY.email} }
-settings:
-  concurrency: 8
-  managementAccount: manage
-`;
-
-/** The checked-in policy the demo uses when it exists (its payments OU id is an example id). */
+/** The checked-in example policy the demo applies (its payments OU id is an example id). */
 export const REPO_POLICY_PATH = fileURLToPath(new URL('../../policy/contacts.yaml', import.meta.url));
 
-export interface WriteDemoPolicyOptions {
-  /** Policy text to adapt; default: policy/contacts.yaml of this repository if it exists, else DEMO_POLICY. */
-  source?: string;
-  /** OU (by seeded name) that stands in for literal `ou-…` ids in `source`; default `Payments`. */
-  literalOuName?: string;
-}
-
-/**
- * Writes `source` with the seeded OU ids filled in and returns the text written. `{{ou:NAME}}` becomes the id of
- * OU NAME; literal OU ids (`ou-xxxx-xxxxxxxx`, as in a checked-in policy/contacts.yaml written for a real org)
- * become the id of `literalOuName`.
- */
-export async function writeDemoPolicy(
-  seeded: SeededOrg,
-  targetPath: string,
-  options: WriteDemoPolicyOptions = {},
-): Promise<string> {
-  const source = options.source ?? (await readRepoPolicy()) ?? DEMO_POLICY;
-  const text = renderDemoPolicy(seeded, { ...options, source });
+/** Writes policy/contacts.yaml with the seeded Payments OU id in place of its example OU id; returns the text. */
+export async function writeDemoPolicy(seeded: SeededOrg, targetPath: string): Promise<string> {
+  const text = renderDemoPolicy(seeded, await readFile(REPO_POLICY_PATH, 'utf8'));
   await writeFile(targetPath, text, 'utf8');
   return text;
 }
 
-async function readRepoPolicy(): Promise<string | undefined> {
-  try {
-    return await readFile(REPO_POLICY_PATH, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** `source` (default DEMO_POLICY) with the seeded OU ids filled in; see writeDemoPolicy. */
-export function renderDemoPolicy(seeded: SeededOrg, options: WriteDemoPolicyOptions = {}): string {
-  const source = options.source ?? DEMO_POLICY;
-  const ouId = (name: string): string => {
-    const id = seeded.ous[name];
-    if (!id) throw new Error(`the policy refers to OU ${name}, which was not seeded`);
-    return id;
-  };
-  const literalOuId = ouId(options.literalOuName ?? 'Payments');
-  // Literal ids first, so the ids that replace placeholders are not replaced again.
-  return source
-    .replace(/\bou-[0-9a-z]{4,32}-[0-9a-z]{8,32}\b/g, literalOuId)
-    .replace(OU_PLACEHOLDER, (_match, name: string) => ouId(name));
+/** `source` with every literal OU id replaced by the seeded Payments OU's (OU ids are random in moto). */
+export function renderDemoPolicy(seeded: SeededOrg, source: string): string {
+  const payments = seeded.ous.Payments;
+  if (!payments) throw new Error('the demo policy refers to the Payments OU, which was not seeded');
+  return source.replace(/\bou-[0-9a-z]{4,32}-[0-9a-z]{8,32}\b/g, payments);
 }

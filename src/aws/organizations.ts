@@ -80,18 +80,27 @@ export function accountState(account: Pick<AwsAccount, 'State' | 'Status'>): Acc
   return (account.Status && STATE_BY_STATUS[account.Status]) || 'PENDING_ACTIVATION';
 }
 
-/** Every account of the organization. ListAccounts pages may be empty while NextToken is set: page until it is absent. */
-export function listAccounts(client: OrganizationsClient): Promise<Account[]> {
-  return call('organizations:ListAccounts', async () => {
-    const accounts: Account[] = [];
+/**
+ * Every account of the organization, yielded as ListAccounts answers each page (pages may be empty while
+ * NextToken is set: paged until it is absent), so that the run can start on the first accounts at once.
+ */
+export async function* streamAccounts(client: OrganizationsClient): AsyncGenerator<Account> {
+  try {
     for await (const page of paginateListAccounts({ client, pageSize: 20 }, {})) {
       for (const a of page.Accounts ?? []) {
-        if (!a.Id) continue;
-        accounts.push({ id: a.Id, name: a.Name ?? '', state: accountState(a) });
+        if (a.Id) yield { id: a.Id, name: a.Name ?? '', state: accountState(a) };
       }
     }
-    return accounts;
-  });
+  } catch (error) {
+    throw AwsCallError.from('organizations:ListAccounts', error);
+  }
+}
+
+/** Every account of the organization, once all pages are in. */
+export async function listAccounts(client: OrganizationsClient): Promise<Account[]> {
+  const accounts: Account[] = [];
+  for await (const account of streamAccounts(client)) accounts.push(account);
+  return accounts;
 }
 
 /**

@@ -38,6 +38,11 @@ export function planItem(
   }
 }
 
+/** An item that could not be planned because something about its account could not be read. */
+export function errorItem(accountId: string, type: ContactType, error: ItemError): PlanItem {
+  return item(accountId, type, 'error', { error });
+}
+
 export function skipItem(accountId: string, type: ContactType, reason: SkipReason): PlanItem {
   return item(accountId, type, 'skip', { reason });
 }

@@ -6,6 +6,7 @@ import {
   listAccounts,
   listAccountTags,
   listEnabledServicePrincipals,
+  streamAccounts,
 } from '../aws/organizations.js';
 import { checkOrganizationReady } from '../aws/preflight.js';
 import { policyUsesOus, policyUsesTags } from '../core/desired.js';
@@ -21,6 +22,21 @@ export async function preflight(client: OrganizationsClient): Promise<Organizati
   const organization = await describeOrganization(client);
   checkOrganizationReady(organization, await listEnabledServicePrincipals(client));
   return organization;
+}
+
+/**
+ * Every account of the organization as ListAccounts pages arrive, for a run without `--accounts`. OU paths
+ * (a walk of the OU tree, a few calls) come first when the policy uses OUs; tags are left to the scan, which
+ * reads them per account while other accounts' contacts are read (ScanDeps.readTags).
+ */
+export async function* streamRunAccounts(
+  client: OrganizationsClient,
+  policy: DesiredPolicy,
+): AsyncGenerator<Account> {
+  const ous = policyUsesOus(policy) ? await listAccountOus(client) : undefined;
+  for await (const account of streamAccounts(client)) {
+    yield ous === undefined ? account : { ...account, ous: ous.get(account.id) ?? [] };
+  }
 }
 
 /**

@@ -3,9 +3,10 @@ import pLimit from 'p-limit';
 import type { DestinationStream } from 'pino';
 import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
+import { listAccountTags } from '../aws/organizations.js';
 import { getParameters } from '../aws/ssm.js';
 import { getCaller } from '../aws/sts.js';
-import { type DecisionContext, decideAccount } from '../core/desired.js';
+import { type DecisionContext, decideAccount, policyUsesTags } from '../core/desired.js';
 import { isWrite, sortAccounts, summarise } from '../core/plan.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import { createRedactor, type Redactor } from '../core/redact.js';
@@ -18,7 +19,7 @@ import { applyItem } from './apply.js';
 import type { Clock } from './clock.js';
 import { createContactsGateway } from './contacts-gateway.js';
 import type { Interrupt } from './interrupt.js';
-import { listRunAccounts, preflight } from './observe.js';
+import { listRunAccounts, preflight, streamRunAccounts } from './observe.js';
 import { paceClient } from './pacing.js';
 import { createTokenBucket, DEFAULT_RATE_LIMITS } from './rate-limiter.js';
 import { checkPlanMatches, plannedWriteAccounts, readSavedPlan, sameAsPlanned } from './saved-plan.js';
@@ -44,7 +45,8 @@ export interface RunContext {
   interrupt: Interrupt;
   openAuditLog: () => DestinationStream;
   runId?: string;
-  onAccountDone?: (done: number, total: number) => void;
+  /** `listing`: accounts are still being listed, so `total` is a lower bound. */
+  onAccountDone?: (done: number, total: number, listing: boolean) => void;
   /** Contact-quality findings, once the SSM values are known; throwing rejects the policy before any write. */
   onLint?: (warnings: LintWarning[]) => void;
   /** Registers what to log synchronously if the process is forced to exit (a second SIGINT). */
@@ -127,15 +129,18 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
     paceClients(ctx.clients, policy, ctx.clock);
     const organization = await preflight(ctx.clients.organizations);
     if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded, organization);
+    // Without --accounts or a saved plan, accounts are scanned while ListAccounts is still paging.
     const accounts =
-      saved === null
-        ? await listRunAccounts(ctx.clients.organizations, policy, options.accounts)
-        : await listRunAccounts(
-            ctx.clients.organizations,
-            policy,
-            plannedWriteAccounts(saved),
-            'ignore-unknown',
-          );
+      saved === null && options.accounts === undefined
+        ? streamRunAccounts(ctx.clients.organizations, policy)
+        : saved === null
+          ? await listRunAccounts(ctx.clients.organizations, policy, options.accounts)
+          : await listRunAccounts(
+              ctx.clients.organizations,
+              policy,
+              plannedWriteAccounts(saved),
+              'ignore-unknown',
+            );
     const setup = {
       options,
       ctx,
@@ -177,7 +182,8 @@ interface Setup {
   audit: AuditLog;
   inFlight: Set<PlanItem>;
   decision: DecisionContext;
-  accounts: Account[];
+  /** Listed up front, or (a run without --accounts or --plan) as ListAccounts pages arrive. */
+  accounts: Account[] | AsyncIterable<Account>;
 }
 
 function decisionContext(organization: Organization, caller: Caller): DecisionContext {
@@ -243,17 +249,47 @@ async function reconcile(setup: Setup): Promise<{ planAccounts: PlanAccount[]; r
   const { options, ctx, policy, audit, accounts } = setup;
   const writer = createWriter(setup);
   const { gateway, concurrency, maxChanges } = writer;
-  const write = (item: PlanItem) => writer.write(item);
+  // Reads start with the first page of accounts; writes wait until every account is listed, so a run whose
+  // listing fails writes nothing. Reads are the bottleneck: the wait costs nothing.
+  let total = Array.isArray(accounts) ? accounts.length : 0;
+  let listing = !Array.isArray(accounts);
+  let listingDone: (complete: boolean) => void = () => {};
+  const listed = new Promise<boolean>((resolve) => {
+    listingDone = (complete) => {
+      listing = false;
+      resolve(complete);
+    };
+  });
+  const source = Array.isArray(accounts)
+    ? accounts
+    : (async function* () {
+        let complete = false;
+        try {
+          for await (const account of accounts as AsyncIterable<Account>) {
+            total++;
+            yield account;
+          }
+          complete = true;
+        } finally {
+          listingDone(complete);
+        }
+      })();
+  if (Array.isArray(accounts)) listingDone(true);
+  const write = (item: PlanItem) => writer.write(item, () => listed);
   // Without a max-changes guard, an account's writes start as soon as it is planned, so writing account A
   // does not wait for the scan of account Z. With the guard, nothing may be written until the total is known.
   const streamWrites = options.mode === 'apply' && maxChanges === undefined;
+  const readTags = (id: string) => listAccountTags(ctx.clients.organizations, id);
   let done = 0;
-  const planAccounts = await scanAccounts(accounts, policy, setup.decision, concurrency, {
+  const planAccounts = await scanAccounts(source, policy, setup.decision, concurrency, {
     gateway,
     audit,
     interrupt: ctx.interrupt,
     onWrite: streamWrites ? write : undefined,
-    onAccountDone: () => ctx.onAccountDone?.(++done, accounts.length),
+    // While accounts are still being listed, the total grows.
+    onAccountDone: () => ctx.onAccountDone?.(++done, total, listing),
+    // Tags are read per account by the scan, in parallel with other accounts' contact reads.
+    ...(policyUsesTags(policy) ? { readTags } : {}),
   });
 
   let refusal: GuardError | null = null;
@@ -277,6 +313,7 @@ async function reconcileSaved(
 ): Promise<{ planAccounts: PlanAccount[]; refusal: GuardError | null }> {
   const { policy, audit, decision } = setup;
   const writer = createWriter(setup);
+  if (!Array.isArray(setup.accounts)) throw new Error('a saved plan lists its accounts up front');
   const byId = new Map(setup.accounts.map((a) => [a.id, a]));
   const pending = saved.accounts.flatMap((a) => a.items.filter((i) => isWrite(i) && i.result === 'planned'));
   const refusal = guardMaxChanges(pending, writer.maxChanges);

@@ -1,7 +1,8 @@
 import type { Clock } from '../engine/clock.js';
 
 export interface Progress {
-  update(done: number, total: number): void;
+  /** `listing`: accounts are still being listed, so `total` is a lower bound. */
+  update(done: number, total: number, listing?: boolean): void;
   /** Clears the progress line so the next output starts on a clean line. */
   finish(): void;
 }
@@ -18,12 +19,12 @@ export function createProgress(write: (text: string) => void, enabled: boolean, 
   let drawnAt = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
-    update(done, total) {
+    update(done, total, listing = false) {
       const now = clock.now();
-      if (done < total && now - drawnAt < REDRAW_EVERY_MS) return;
+      if ((listing || done < total) && now - drawnAt < REDRAW_EVERY_MS) return;
       drawnAt = now;
       drawn = true;
-      write(`\r\x1b[K${progressLine(done, total, (now - started) / 1000)}`);
+      write(`\r\x1b[K${progressLine(done, total, (now - started) / 1000, listing)}`);
     },
     finish() {
       if (drawn) write('\r\x1b[K');
@@ -32,8 +33,10 @@ export function createProgress(write: (text: string) => void, enabled: boolean, 
   };
 }
 
-export function progressLine(done: number, total: number, elapsedSeconds: number): string {
+export function progressLine(done: number, total: number, elapsedSeconds: number, listing = false): string {
   const rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
+  // While ListAccounts is still paging the total is not known: no percentage or ETA rather than wrong ones.
+  if (listing) return `accounts ${done}/${total}+ (listing)  ${rate.toFixed(1)}/s`;
   const eta = rate > 0 ? formatDuration((total - done) / rate) : '–';
   const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
   return `accounts ${done}/${total} (${percent}%)  ${rate.toFixed(1)}/s  ETA ${eta}`;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
+import { ListAccountsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
@@ -582,5 +583,80 @@ describe('the audit trail of a failed run', () => {
     ).rejects.toBeInstanceOf(PreflightError);
     expect(audit.lines.map((l) => l.event)).toEqual(['run.start', 'run.end']);
     expect(audit.lines[1]).toMatchObject({ exitCode: 1, summary: null, interrupted: false });
+  });
+});
+
+describe('accounts scanned while they are listed', () => {
+  const accounts = Array.from({ length: 6 }, (_, i) => ({ id: `10000000000${i}`, name: `a${i}` }));
+
+  it('writes nothing when the listing fails part-way, though the first accounts were already read', async () => {
+    fake = fakeAws({ managementAccountId: MGMT, accounts });
+    fake.mocks.organizations.on(ListAccountsCommand).callsFake((input) => {
+      if (input.NextToken === undefined) {
+        return {
+          Accounts: accounts.slice(0, 2).map((a) => ({ Id: a.id, Name: a.name, State: 'ACTIVE' })),
+          NextToken: 'p2',
+        };
+      }
+      throw Object.assign(new Error('service unavailable'), {
+        name: 'ServiceException',
+        $metadata: { httpStatusCode: 500 },
+      });
+    });
+    const audit = memoryAuditLog();
+    await expect(
+      runEnforce(
+        { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
+        {
+          clients: fake.clients,
+          clock: instantClock,
+          interrupt: { requested: false },
+          openAuditLog: () => audit.destination,
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'ServiceException' });
+    expect(fake.mocks.account.commandCalls(GetAlternateContactCommand).length).toBeGreaterThan(0);
+    expect(fake.puts).toHaveLength(0);
+    expect(audit.lines.some((l) => String(l.event).startsWith('change.'))).toBe(false);
+    expect(audit.lines.at(-1)).toMatchObject({ event: 'run.end', exitCode: 1 });
+  });
+
+  it('reports an account whose tags cannot be read as an error, and applies the others', async () => {
+    fake = fakeAws({ managementAccountId: MGMT, accounts });
+    const broken = accounts[3]!.id;
+    fake.mocks.organizations.on(ListTagsForResourceCommand).callsFake((input) => {
+      if (input.ResourceId === broken) {
+        throw Object.assign(new Error('denied'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        });
+      }
+      return { Tags: [] };
+    });
+    const audit = memoryAuditLog();
+    const outcome = await runEnforce(
+      {
+        mode: 'apply',
+        policyFile: writePolicy(`${SECURITY_YAML}scope:\n  exclude:\n    tags: { contact-policy: exempt }\n`),
+        redact: false,
+        toolVersion: 't',
+      },
+      {
+        clients: fake.clients,
+        clock: instantClock,
+        interrupt: { requested: false },
+        openAuditLog: () => audit.destination,
+      },
+    );
+    const items = outcome.plan.accounts.flatMap((a) => a.items);
+    expect(items.find((i) => i.accountId === broken)).toMatchObject({
+      action: 'error',
+      result: 'failed',
+      error: { code: 'AccessDeniedException' },
+    });
+    expect(fake.puts.map((p) => p.accountId).sort()).toEqual(
+      accounts.filter((a) => a.id !== broken).map((a) => a.id),
+    );
+    expect(exitCodeForOutcome(outcome, false)).toBe(1);
   });
 });

@@ -254,7 +254,6 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         mode: 'dry-run',
         policySha256,
         callerAccountId: org.managementAccountId,
-        organizationId: org.organizationId,
         toolVersion: expect.any(String),
       });
       const drift = eventsOf(run, 'drift').map((line) => `${line.accountId}/${line.type}/${line.action}`);
@@ -267,6 +266,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
       expect(run.filter((line) => line.event.startsWith('change.'))).toEqual([]);
       expect(run.at(-1)).toMatchObject({
         event: 'run.end',
+        organizationId: org.organizationId,
         exitCode: 0,
         interrupted: false,
         summary: plan.summary,

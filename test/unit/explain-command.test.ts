@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { SECURITY } from '../support/builders.js';
+import { type FakeOrgSpec, fakeAws } from '../support/fake-aws.js';
+
+/** `enforce explain` through main(): the clients it creates are answered by the in-memory organization. */
+const MGMT = '999999999999';
+const PAYMENTS = '111111111111';
+const EXEMPT = '222222222222';
+
+const POLICY = `version: 1
+contacts:
+  security:
+    name: Security Operations
+    title: Security Team
+    email: security@example.com
+    phone: "+1-555-0142"
+scope:
+  exclude:
+    tags: { contact-policy: exempt }
+overrides:
+  - match: { ous: [ou-ab12-payments1] }
+    contacts:
+      security: { email: payments-security@example.com }
+`;
+
+const spec: FakeOrgSpec = {
+  managementAccountId: MGMT,
+  accounts: [
+    { id: MGMT, name: 'management' },
+    { id: PAYMENTS, name: 'payments-prod', ous: ['ou-ab12-workload', 'ou-ab12-payments1'] },
+    { id: EXEMPT, name: 'lab', tags: { 'contact-policy': 'exempt' } },
+  ],
+  contacts: { [PAYMENTS]: { SECURITY: { ...SECURITY, email: 'old-team@example.com' } } },
+};
+
+let fake: ReturnType<typeof fakeAws> | undefined;
+afterEach(() => fake?.restore());
+
+async function explain(accountId: string, extra: string[] = []) {
+  fake = fakeAws(spec);
+  const dir = mkdtempSync(join(tmpdir(), 'enforce-explain-'));
+  const policy = join(dir, 'contacts.yaml');
+  writeFileSync(policy, POLICY);
+  const io = {
+    out: '',
+    err: '',
+    stderrIsTTY: false,
+    env: {},
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+  } satisfies Io & { out: string; err: string };
+  const code = await main(['explain', accountId, '--policy', policy, ...extra], io);
+  return { code, out: io.out, err: io.err };
+}
+
+describe('enforce explain', () => {
+  it('names the layer that decided each field and compares with the current value, writing nothing', async () => {
+    const { code, out, err } = await explain(PAYMENTS);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain(`Account ${PAYMENTS} (payments-prod) — ACTIVE`);
+    expect(out).toContain('  OUs:  ou-ab12-workload / ou-ab12-payments1');
+    expect(out).toContain('  Decision: managed');
+    expect(out).toContain('security contact: would be updated (email)');
+    expect(out).toMatch(
+      /email {2}desired "payments-security@example\.com" {2}from overrides\.0 \(matched OU ou-ab12-payments1\)/,
+    );
+    expect(out).toMatch(/current "old-team@example\.com" {2}differs/);
+    expect(out).toMatch(/name {3}desired "Security Operations" {2}from contacts\.security/);
+    expect(fake!.mocks.account.commandCalls(GetAlternateContactCommand)[0]?.args[0].input).toEqual({
+      AlternateContactType: 'SECURITY',
+      AccountId: PAYMENTS,
+    });
+    expect(fake!.mocks.account.commandCalls(PutAlternateContactCommand)).toHaveLength(0);
+  });
+
+  it('says which exclusion skips an account', async () => {
+    const { code, out } = await explain(EXEMPT);
+    expect(code).toBe(0);
+    expect(out).toContain('  tags: contact-policy=exempt');
+    expect(out).toContain(
+      '  Decision: skipped: excluded by scope.exclude (matched tags contact-policy=exempt)',
+    );
+  });
+
+  it('reads the management account without AccountId and masks values with --redact', async () => {
+    const { code, out } = await explain(MGMT, ['--redact']);
+    expect(code).toBe(0);
+    expect(out).toContain('security contact: none set — would be created');
+    expect(out).not.toContain('security@example.com');
+    expect(out).toMatch(/desired "\[redacted:[0-9a-f]{8}\]"/);
+    expect(fake!.mocks.account.commandCalls(GetAlternateContactCommand)[0]?.args[0].input).toEqual({
+      AlternateContactType: 'SECURITY',
+    });
+  });
+
+  it('exits 64 for an account that is not in the organization', async () => {
+    const { code, err } = await explain('333333333333');
+    expect(code).toBe(64);
+    expect(err).toContain('not an account of this organization: 333333333333');
+  });
+});

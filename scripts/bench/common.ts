@@ -1,3 +1,4 @@
+import type { Summary } from '../../src/core/types.js';
 // Shared helpers for `npm run bench`: child processes, clean-up on exit or Ctrl-C, formatting.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -145,16 +146,8 @@ export function runCli(args: string[], options: RunOptions): Promise<ChildResult
 
 // --- the CLI's outputs ------------------------------------------------------------------------------------
 
-export interface CliSummary {
-  accounts: number;
-  items: number;
-  inSync: number;
-  create: number;
-  update: number;
-  skipped: number;
-  failed: number;
-  applied: number;
-}
+/** The summary of the CLI's JSON output (SPEC). */
+export type CliSummary = Summary;
 
 export function parseSummary(result: ChildResult): CliSummary {
   try {

@@ -23,16 +23,11 @@ import {
   assumeRoleCredentials,
   type ContactSpec,
   registerDelegatedAdmin,
+  DEMO_SECURITY as SECURITY,
   type SeededOrg,
   seedOrganization,
 } from '../support/seed.js';
 
-const SECURITY: ContactSpec = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@example.com',
-  phone: '+1-555-0142',
-};
 const STALE: ContactSpec = { ...SECURITY, email: 'jordan.former@example.com' };
 
 const POLICY = `version: 1

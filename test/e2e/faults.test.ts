@@ -15,23 +15,13 @@ import {
   type AccountSpec,
   type ContactSpec,
   fakeAwsEnv,
+  DEMO_OPERATIONS as OPERATIONS,
   type OrgSpec,
+  DEMO_SECURITY as SECURITY,
   type SeededOrg,
   seedOrganization,
 } from '../support/seed.js';
 
-const SECURITY: ContactSpec = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@example.com',
-  phone: '+1-555-0142',
-};
-const OPERATIONS: ContactSpec = {
-  name: 'Platform On-Call',
-  title: 'Operations',
-  email: 'ops-oncall@example.com',
-  phone: '+1-555-0100',
-};
 const STALE: ContactSpec = { ...SECURITY, name: 'Jordan Example', email: 'jordan.former@example.com' };
 
 function policy(rateLimits: string): string {

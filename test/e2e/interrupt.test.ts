@@ -25,14 +25,8 @@ import {
   spawnCli,
 } from '../support/cli.js';
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
-import { type ContactSpec, fakeAwsEnv, type SeededOrg, seedOrganization } from '../support/seed.js';
+import { fakeAwsEnv, DEMO_SECURITY as SECURITY, type SeededOrg, seedOrganization } from '../support/seed.js';
 
-const SECURITY: ContactSpec = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@example.com',
-  phone: '+1-555-0142',
-};
 const MEMBERS = 20;
 
 const POLICY = `version: 1

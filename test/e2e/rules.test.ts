@@ -22,16 +22,11 @@ import {
   type ContactSpec,
   fakeAwsEnv,
   type OrgSpec,
+  DEMO_SECURITY as SECURITY,
   type SeededOrg,
   seedOrganization,
 } from '../support/seed.js';
 
-const SECURITY: ContactSpec = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@example.com',
-  phone: '+1-555-0142',
-};
 /** The operations email lives in an SSM SecureString; `zq7k` appears nowhere else, so a grep finds leaks. */
 const SECRET_EMAIL = 'oncall-zq7k@example.com';
 const SECRET_TOKEN = /zq7k/i;

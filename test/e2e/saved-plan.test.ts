@@ -18,14 +18,14 @@ import {
   runCli,
 } from '../support/cli.js';
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
-import { type ContactSpec, fakeAwsEnv, type SeededOrg, seedOrganization } from '../support/seed.js';
+import {
+  type ContactSpec,
+  fakeAwsEnv,
+  DEMO_SECURITY as SECURITY,
+  type SeededOrg,
+  seedOrganization,
+} from '../support/seed.js';
 
-const SECURITY: ContactSpec = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@example.com',
-  phone: '+1-555-0142',
-};
 const STALE: ContactSpec = { ...SECURITY, name: 'Jordan Example', email: 'jordan.former@example.com' };
 
 const POLICY = `version: 1

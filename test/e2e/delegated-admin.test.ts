@@ -22,6 +22,7 @@ import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js'
 import {
   assumeRoleCredentials,
   type ContactSpec,
+  contactsYaml,
   registerDelegatedAdmin,
   DEMO_SECURITY as SECURITY,
   type SeededOrg,
@@ -31,13 +32,7 @@ import {
 const STALE: ContactSpec = { ...SECURITY, email: 'jordan.former@example.com' };
 
 const POLICY = `version: 1
-contacts:
-  security:
-    name: ${SECURITY.name}
-    title: ${SECURITY.title}
-    email: ${SECURITY.email}
-    phone: "${SECURITY.phone}"
-settings:
+${contactsYaml({ security: SECURITY })}settings:
   managementAccount: manage
 `;
 

@@ -21,6 +21,7 @@ import {
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
 import {
   type ContactSpec,
+  contactsYaml,
   fakeAwsEnv,
   DEMO_OPERATIONS as OPERATIONS,
   type OrgSpec,
@@ -73,18 +74,7 @@ const ORG: OrgSpec = {
 };
 
 const POLICY = `version: 1
-contacts:
-  security:
-    name: ${SECURITY.name}
-    title: ${SECURITY.title}
-    email: ${SECURITY.email}
-    phone: "${SECURITY.phone}"
-  operations:
-    name: ${OPERATIONS.name}
-    title: ${OPERATIONS.title}
-    email: ${OPERATIONS.email}
-    phone: "${OPERATIONS.phone}"
-settings:
+${contactsYaml({ security: SECURITY, operations: OPERATIONS })}settings:
   managementAccount: manage
 `;
 

@@ -14,6 +14,7 @@ import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js'
 import {
   type AccountSpec,
   type ContactSpec,
+  contactsYaml,
   fakeAwsEnv,
   DEMO_OPERATIONS as OPERATIONS,
   type OrgSpec,
@@ -26,18 +27,7 @@ const STALE: ContactSpec = { ...SECURITY, name: 'Jordan Example', email: 'jordan
 
 function policy(rateLimits: string): string {
   return `version: 1
-contacts:
-  security:
-    name: ${SECURITY.name}
-    title: ${SECURITY.title}
-    email: ${SECURITY.email}
-    phone: "${SECURITY.phone}"
-  operations:
-    name: ${OPERATIONS.name}
-    title: ${OPERATIONS.title}
-    email: ${OPERATIONS.email}
-    phone: "${OPERATIONS.phone}"
-settings:
+${contactsYaml({ security: SECURITY, operations: OPERATIONS })}settings:
   rateLimits:
 ${rateLimits}`;
 }

@@ -25,18 +25,18 @@ import {
   spawnCli,
 } from '../support/cli.js';
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
-import { fakeAwsEnv, DEMO_SECURITY as SECURITY, type SeededOrg, seedOrganization } from '../support/seed.js';
+import {
+  contactsYaml,
+  fakeAwsEnv,
+  DEMO_SECURITY as SECURITY,
+  type SeededOrg,
+  seedOrganization,
+} from '../support/seed.js';
 
 const MEMBERS = 20;
 
 const POLICY = `version: 1
-contacts:
-  security:
-    name: ${SECURITY.name}
-    title: ${SECURITY.title}
-    email: ${SECURITY.email}
-    phone: "${SECURITY.phone}"
-settings:
+${contactsYaml({ security: SECURITY })}settings:
   rateLimits:
     getAlternateContact: { perSecond: 200, burst: 200 }
     putAlternateContact: { perSecond: 200, burst: 200 }

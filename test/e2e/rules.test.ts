@@ -20,6 +20,7 @@ import {
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
 import {
   type ContactSpec,
+  contactsYaml,
   fakeAwsEnv,
   type OrgSpec,
   DEMO_SECURITY as SECURITY,
@@ -75,18 +76,10 @@ const ORG: OrgSpec = {
   parameters: [{ name: SECRET_PARAMETER, value: SECRET_EMAIL, type: 'SecureString' }],
 };
 
-const CONTACTS_YAML = `contacts:
-  security:
-    name: ${SECURITY.name}
-    title: ${SECURITY.title}
-    email: ${SECURITY.email}
-    phone: "${SECURITY.phone}"
-  operations:
-    name: ${OPERATIONS.name}
-    title: ${OPERATIONS.title}
-    email: { ssm: ${SECRET_PARAMETER} }
-    phone: "${OPERATIONS.phone}"
-`;
+const CONTACTS_YAML = contactsYaml({
+  security: SECURITY,
+  operations: { ...OPERATIONS, email: `{ ssm: ${SECRET_PARAMETER} }` },
+});
 
 /**
  * The proxy does not throttle in this file (faults.test.ts covers the quotas): the client's pacing is raised

@@ -20,6 +20,7 @@ import {
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
 import {
   type ContactSpec,
+  contactsYaml,
   fakeAwsEnv,
   DEMO_SECURITY as SECURITY,
   type SeededOrg,
@@ -29,13 +30,7 @@ import {
 const STALE: ContactSpec = { ...SECURITY, name: 'Jordan Example', email: 'jordan.former@example.com' };
 
 const POLICY = `version: 1
-contacts:
-  security:
-    name: ${SECURITY.name}
-    title: ${SECURITY.title}
-    email: ${SECURITY.email}
-    phone: "${SECURITY.phone}"
-`;
+${contactsYaml({ security: SECURITY })}`;
 
 describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('enforce: saved plans', () => {
   let moto: MotoServer;

@@ -503,6 +503,26 @@ export function demoOrgSpec(): OrgSpec {
   };
 }
 
+/**
+ * The `contacts:` section of a policy for these contacts. A field may be raw YAML, e.g. an email of
+ * `{ ssm: /org/contacts/operations/email }`.
+ */
+export function contactsYaml(
+  contacts: Partial<Record<'security' | 'operations' | 'billing', ContactSpec>>,
+): string {
+  const lines = ['contacts:'];
+  for (const [key, c] of Object.entries(contacts)) {
+    lines.push(
+      `  ${key}:`,
+      `    name: ${c.name}`,
+      `    title: ${c.title}`,
+      `    email: ${c.email}`,
+      `    phone: "${c.phone}"`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The checked-in example policy the demo applies (its payments OU id is an example id). */
 export const REPO_POLICY_PATH = fileURLToPath(new URL('../../policy/contacts.yaml', import.meta.url));
 

@@ -21,7 +21,7 @@ export async function explainCommand(
   const clients = createClients({ region: options.region, profile: options.profile });
   try {
     const caller = await getCaller(clients.sts);
-    const policy = await resolveSsmValues(loaded, clients);
+    const policy = await resolveSsmValues(loaded, clients, options.redact);
     const organization = await preflight(clients.organizations);
     const [account] = await listRunAccounts(clients.organizations, policy, [accountId]);
     if (account === undefined) throw new Error(`account ${accountId} was not listed`);

@@ -75,10 +75,14 @@ export interface RunOutcome {
 export const DEFAULT_CONCURRENCY = 8;
 
 /** Replaces `{ ssm: NAME }` values, read once per run; a missing or invalid value rejects the policy. */
-export async function resolveSsmValues(loaded: LoadedPolicy, clients: Pick<AwsClients, 'ssm'>) {
+export async function resolveSsmValues(
+  loaded: LoadedPolicy,
+  clients: Pick<AwsClients, 'ssm'>,
+  redact: boolean,
+) {
   const names = ssmParameterNames(loaded.document);
   const parameters = names.length === 0 ? new Map() : (await getParameters(clients.ssm, names)).values;
-  return resolvePolicy(loaded, parameters);
+  return resolvePolicy(loaded, parameters, { redact });
 }
 
 /**
@@ -94,7 +98,7 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
   const loaded = await readPolicy(options.policyFile);
   if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded);
   const caller = await getCaller(ctx.clients.sts);
-  const policy = await resolveSsmValues(loaded, ctx.clients);
+  const policy = await resolveSsmValues(loaded, ctx.clients, options.redact);
   ctx.onLint?.(lintPolicy(policy, loaded.file));
 
   // From here on the run is in the audit log, including a preflight that fails.

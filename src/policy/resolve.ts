@@ -80,6 +80,7 @@ function toSelector(selector: {
 export function resolvePolicy(
   loaded: LoadedPolicy,
   parameters: ReadonlyMap<string, SsmParameterValue> | 'offline',
+  options: { redact?: boolean } = {},
 ): DesiredPolicy {
   const { file, document } = loaded;
   const issues: PolicyIssue[] = [];
@@ -97,9 +98,10 @@ export function resolvePolicy(
     }
     const trimmed = parameter.value.trim();
     if (parameter.secure && trimmed) secretValues.add(trimmed);
-    const problem = contactFieldProblem(field, trimmed, { showValue: !parameter.secure });
+    const hidden = parameter.secure || options.redact === true;
+    const problem = contactFieldProblem(field, trimmed, { showValue: !hidden });
     if (problem) {
-      const kind = parameter.secure ? ' (SecureString, not shown)' : '';
+      const kind = parameter.secure ? ' (SecureString, not shown)' : hidden ? ' (not shown: --redact)' : '';
       issues.push({ file, path, message: `value of SSM parameter ${value.ssm}${kind} ${problem}` });
     }
     return trimmed;

@@ -206,6 +206,25 @@ describe('resolvePolicy', () => {
     ]);
   });
 
+  it('does not show an invalid String value with --redact', () => {
+    const error = (() => {
+      try {
+        resolvePolicy(
+          load(SECURITY_WITH_SSM_EMAIL),
+          parameters({ '/org/contacts/security/email': { value: 'security at example.com', secure: false } }),
+          { redact: true },
+        );
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a PolicyError');
+    })();
+    expect(error.message).toContain(
+      'value of SSM parameter /org/contacts/security/email (not shown: --redact) must be an email address AWS accepts',
+    );
+    expect(error.message).not.toContain('security at example.com');
+  });
+
   it('checks SSM values against the length limits after trimming', () => {
     const text = SECURITY_WITH_SSM_EMAIL.replace('name: " Security Operations "', 'name: { ssm: /org/name }');
     expect(

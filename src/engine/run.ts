@@ -255,37 +255,34 @@ async function reconcile(setup: Setup): Promise<{ planAccounts: PlanAccount[]; r
   const { gateway, concurrency, maxChanges } = writer;
   // Reads start with the first page of accounts; writes wait until every account is listed, so a run whose
   // listing fails writes nothing. Reads are the bottleneck: the wait costs nothing.
-  let total = Array.isArray(accounts) ? accounts.length : 0;
-  let listing = !Array.isArray(accounts);
-  let listingDone: (complete: boolean) => void = () => {};
+  let total = 0;
+  let listing = true;
+  let markListed: (complete: boolean) => void = () => {};
   const listed = new Promise<boolean>((resolve) => {
-    listingDone = (complete) => {
+    markListed = (complete) => {
       listing = false;
       resolve(complete);
     };
   });
-  const source = Array.isArray(accounts)
-    ? accounts
-    : (async function* () {
-        let complete = false;
-        try {
-          for await (const account of accounts as AsyncIterable<Account>) {
-            total++;
-            yield account;
-          }
-          complete = true;
-        } finally {
-          listingDone(complete);
-        }
-      })();
-  if (Array.isArray(accounts)) listingDone(true);
+  async function* tracked() {
+    let complete = false;
+    try {
+      for await (const account of accounts) {
+        total++;
+        yield account;
+      }
+      complete = true;
+    } finally {
+      markListed(complete);
+    }
+  }
   const write = (item: PlanItem) => writer.write(item, () => listed);
   // Without a max-changes guard, an account's writes start as soon as it is planned, so writing account A
   // does not wait for the scan of account Z. With the guard, nothing may be written until the total is known.
   const streamWrites = options.mode === 'apply' && maxChanges === undefined;
   const readTags = (id: string) => listAccountTags(ctx.clients.organizations, id);
   let done = 0;
-  const planAccounts = await scanAccounts(source, policy, setup.decision, concurrency, {
+  const planAccounts = await scanAccounts(tracked(), policy, setup.decision, concurrency, {
     gateway,
     audit,
     interrupt: ctx.interrupt,

@@ -24,7 +24,7 @@ export interface ScanDeps {
  * item. Accounts not reached because of an interrupt are reported as skipped, not silently dropped.
  */
 export async function scanAccounts(
-  accounts: readonly Account[] | AsyncIterable<Account>,
+  accounts: Iterable<Account> | AsyncIterable<Account>,
   policy: DesiredPolicy,
   ctx: DecisionContext,
   concurrency: number,
@@ -40,7 +40,6 @@ export async function scanAccounts(
       deps.onAccountDone?.(planned);
       return planned;
     });
-  if (!(Symbol.asyncIterator in accounts)) return Promise.all(accounts.map(scanOne));
   // Accounts are scanned as they are listed: the listing is never held up by the scan.
   const planned: Promise<PlanAccount>[] = [];
   try {

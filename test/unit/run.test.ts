@@ -7,7 +7,7 @@ import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
 import type { Clock } from '../../src/engine/clock.js';
-import { type RunOptions, runEnforce } from '../../src/engine/run.js';
+import { type RunContext, type RunOptions, runEnforce } from '../../src/engine/run.js';
 import { GuardError, PolicyError, PreflightError, UsageError } from '../../src/errors.js';
 import { renderJson } from '../../src/render/json.js';
 import { OPERATIONS, SECURITY } from '../support/builders.js';
@@ -41,24 +41,33 @@ function writePolicy(text: string): string {
   return file;
 }
 
-async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOptions> = {}) {
-  fake = fakeAws(spec);
-  const audit = memoryAuditLog();
-  const outcome = await runEnforce(
+/** A run against an organization the test has already prepared (and perhaps re-programmed). */
+function runWith(
+  f: ReturnType<typeof fakeAws>,
+  options: Partial<RunOptions> & { policyFile: string },
+  audit: ReturnType<typeof memoryAuditLog>,
+  extra: Partial<RunContext> = {},
+) {
+  return runEnforce(
+    { mode: 'apply', redact: false, toolVersion: 't', ...options },
     {
-      mode: 'dry-run',
-      policyFile: writePolicy(policyText),
-      redact: false,
-      toolVersion: '0.0.0-test',
-      ...options,
-    },
-    {
-      clients: fake.clients,
+      clients: f.clients,
       clock: instantClock,
       interrupt: { requested: false },
       openAuditLog: () => audit.destination,
-      runId: 'run-1',
+      ...extra,
     },
+  );
+}
+
+async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOptions> = {}) {
+  fake = fakeAws(spec);
+  const audit = memoryAuditLog();
+  const outcome = await runWith(
+    fake,
+    { mode: 'dry-run', policyFile: writePolicy(policyText), toolVersion: '0.0.0-test', ...options },
+    audit,
+    { runId: 'run-1' },
   );
   outcome.finish(exitCodeForOutcome(outcome, false));
   const items = outcome.plan.accounts.flatMap((a) => a.items);
@@ -240,7 +249,8 @@ describe('apply', () => {
   });
 
   it('logs change.started before the write is sent and change.applied after', async () => {
-    const lines: Record<string, unknown>[] = [];
+    const audit = memoryAuditLog();
+    const lines = audit.lines;
     fake = fakeAws(org());
     const seenAtPut: number[] = [];
     const originalSend = fake.clients.account.send.bind(fake.clients.account);
@@ -251,21 +261,7 @@ describe('apply', () => {
       }
       return (originalSend as (...a: unknown[]) => unknown)(command, ...rest);
     }) as typeof fake.clients.account.send;
-    const outcome = await runEnforce(
-      {
-        mode: 'apply',
-        policyFile: writePolicy(SECURITY_YAML),
-        redact: false,
-        toolVersion: 't',
-        concurrency: 1,
-      },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => ({ write: (s: string) => lines.push(JSON.parse(s)) }),
-      },
-    );
+    const outcome = await runWith(fake, { policyFile: writePolicy(SECURITY_YAML), concurrency: 1 }, audit);
     outcome.finish(0);
     expect(seenAtPut).toEqual([1, 2, 3]);
     const events = lines.map((l) => l.event);
@@ -384,15 +380,7 @@ describe('bad input and preflight', () => {
 describe('saved plans', () => {
   async function savePlan(spec: FakeOrgSpec, policyFile: string, redact = false) {
     fake = fakeAws(spec);
-    const outcome = await runEnforce(
-      { mode: 'dry-run', policyFile, redact, toolVersion: 't' },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => memoryAuditLog().destination,
-      },
-    );
+    const outcome = await runWith(fake, { mode: 'dry-run', policyFile, redact }, memoryAuditLog());
     fake.restore();
     const planFile = join(mkdtempSync(join(tmpdir(), 'enforce-plan-')), 'plan.json');
     writeFileSync(planFile, renderJson(outcome.plan, outcome.redactor));
@@ -408,15 +396,7 @@ describe('saved plans', () => {
     fake = fakeAws(spec);
     edit?.(fake);
     const audit = memoryAuditLog();
-    const outcome = await runEnforce(
-      { mode: 'apply', policyFile, planFile, redact: false, toolVersion: 't' },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => audit.destination,
-      },
-    );
+    const outcome = await runWith(fake, { policyFile, planFile }, audit);
     const items = outcome.plan.accounts.flatMap((a) => a.items);
     return {
       outcome,
@@ -505,15 +485,7 @@ describe('a write without a clear answer', () => {
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: { attempts: 3 } });
     });
     const audit = memoryAuditLog();
-    const outcome = await runEnforce(
-      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => audit.destination,
-      },
-    );
+    const outcome = await runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit);
     expect(outcome.plan.accounts.flatMap((a) => a.items).map((i) => i.result)).toEqual([
       'applied',
       'applied',
@@ -531,15 +503,7 @@ describe('a write without a clear answer', () => {
       }),
     );
     const audit = memoryAuditLog();
-    await runEnforce(
-      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => audit.destination,
-      },
-    );
+    await runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit);
     expect(audit.lines.find((l) => l.event === 'change.failed')).toMatchObject({
       written: false,
       error: { code: 'InternalServerException' },
@@ -551,15 +515,7 @@ describe('a write without a clear answer', () => {
   it('is not read back after a 4xx refusal', async () => {
     fake = fakeAws(org({ accounts: [{ id: MGMT, name: 'management' }], deniedWrites: [MGMT] }));
     const audit = memoryAuditLog();
-    await runEnforce(
-      { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => audit.destination,
-      },
-    );
+    await runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit);
     expect(fake.mocks.account.commandCalls(GetAlternateContactCommand)).toHaveLength(1);
     expect(audit.lines.find((l) => l.event === 'change.failed')).toMatchObject({ written: false });
   });
@@ -570,16 +526,7 @@ describe('the audit trail of a failed run', () => {
     fake = fakeAws(org({ trustedAccess: false }));
     const audit = memoryAuditLog();
     await expect(
-      runEnforce(
-        { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
-        {
-          clients: fake.clients,
-          clock: instantClock,
-          interrupt: { requested: false },
-          openAuditLog: () => audit.destination,
-          exitCodeForError: () => 1,
-        },
-      ),
+      runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit, { exitCodeForError: () => 1 }),
     ).rejects.toBeInstanceOf(PreflightError);
     expect(audit.lines.map((l) => l.event)).toEqual(['run.start', 'run.end']);
     expect(audit.lines[1]).toMatchObject({ exitCode: 1, summary: null, interrupted: false });
@@ -604,17 +551,9 @@ describe('accounts scanned while they are listed', () => {
       });
     });
     const audit = memoryAuditLog();
-    await expect(
-      runEnforce(
-        { mode: 'apply', policyFile: writePolicy(SECURITY_YAML), redact: false, toolVersion: 't' },
-        {
-          clients: fake.clients,
-          clock: instantClock,
-          interrupt: { requested: false },
-          openAuditLog: () => audit.destination,
-        },
-      ),
-    ).rejects.toMatchObject({ code: 'ServiceException' });
+    await expect(runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit)).rejects.toMatchObject({
+      code: 'ServiceException',
+    });
     expect(fake.mocks.account.commandCalls(GetAlternateContactCommand).length).toBeGreaterThan(0);
     expect(fake.puts).toHaveLength(0);
     expect(audit.lines.some((l) => String(l.event).startsWith('change.'))).toBe(false);
@@ -634,19 +573,12 @@ describe('accounts scanned while they are listed', () => {
       return { Tags: [] };
     });
     const audit = memoryAuditLog();
-    const outcome = await runEnforce(
+    const outcome = await runWith(
+      fake,
       {
-        mode: 'apply',
         policyFile: writePolicy(`${SECURITY_YAML}scope:\n  exclude:\n    tags: { contact-policy: exempt }\n`),
-        redact: false,
-        toolVersion: 't',
       },
-      {
-        clients: fake.clients,
-        clock: instantClock,
-        interrupt: { requested: false },
-        openAuditLog: () => audit.destination,
-      },
+      audit,
     );
     const items = outcome.plan.accounts.flatMap((a) => a.items);
     expect(items.find((i) => i.accountId === broken)).toMatchObject({

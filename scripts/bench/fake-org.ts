@@ -24,23 +24,14 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../src/aws/clients.js';
 import type { Contact, ContactType } from '../../src/core/types.js';
+import { OPERATIONS, SECURITY } from '../../test/support/builders.js';
+
+export { OPERATIONS, SECURITY };
 
 export const FAKE_MANAGEMENT_ACCOUNT_ID = '999999999999';
 const PAGE_SIZE = 20;
 const CREDENTIALS = { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'example' };
 
-export const SECURITY: Contact = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@example.com',
-  phone: '+1-555-0142',
-};
-export const OPERATIONS: Contact = {
-  name: 'Platform On-Call',
-  title: 'Operations',
-  email: 'ops-oncall@example.com',
-  phone: '+1-555-0100',
-};
 const STALE_OPERATIONS: Contact = { ...OPERATIONS, email: 'old-ops@example.com' };
 
 export interface FakeOrg {

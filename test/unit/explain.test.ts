@@ -19,7 +19,7 @@ const layered: DesiredPolicy = policy({
     { match: selector({ accounts: [A] }), contacts: { SECURITY: { title: 'Payments Security' } } },
     {
       match: selector({ ous: ['ou-ab12-payments1'] }),
-      contacts: { SECURITY: { email: 'payments-security@acme.io' } },
+      contacts: { SECURITY: { email: 'payments-security@acme.internal' } },
     },
     { match: selector({ tags: { team: 'data' } }), contacts: { SECURITY: { phone: '+1-555-0199' } } },
   ],
@@ -48,7 +48,7 @@ describe('renderExplanation', () => {
 
   it('names the layer that decided each field, and compares each with the current value', () => {
     const text = explain(payments, {
-      SECURITY: present({ ...SECURITY, email: 'Payments-Security@ACME.io' }),
+      SECURITY: present({ ...SECURITY, email: 'Payments-Security@ACME.internal' }),
       OPERATIONS: present(OPERATIONS),
     });
     expect(text).toBe(
@@ -63,8 +63,8 @@ describe('renderExplanation', () => {
         '         current "Security Operations"  in sync',
         '  title  desired "Payments Security"  from overrides.0 (matched account 111111111111)',
         '         current "Security Team"  differs',
-        '  email  desired "payments-security@acme.io"  from overrides.1 (matched OU ou-ab12-payments1)',
-        '         current "Payments-Security@ACME.io"  in sync',
+        '  email  desired "payments-security@acme.internal"  from overrides.1 (matched OU ou-ab12-payments1)',
+        '         current "Payments-Security@ACME.internal"  in sync',
         '  phone  desired "+1-555-0199"  from overrides.2 (matched tags team=data)',
         '         current "+1-555-0142"  differs',
         '',
@@ -87,19 +87,19 @@ describe('renderExplanation', () => {
       overrides: [
         {
           match: selector({ ous: ['ou-ab12-workload'] }),
-          contacts: { SECURITY: { email: 'first@acme.io' } },
+          contacts: { SECURITY: { email: 'first@acme.internal' } },
         },
         {
           match: selector({ ous: ['ou-ab12-payments1'] }),
-          contacts: { SECURITY: { email: 'second@acme.io' } },
+          contacts: { SECURITY: { email: 'second@acme.internal' } },
         },
       ],
     });
     const text = explain(payments, { SECURITY: { kind: 'missing' } }, p);
     expect(text).toContain(
-      '  email  desired "second@acme.io"  from overrides.1 (matched OU ou-ab12-payments1)\n',
+      '  email  desired "second@acme.internal"  from overrides.1 (matched OU ou-ab12-payments1)\n',
     );
-    expect(text).not.toContain('first@acme.io');
+    expect(text).not.toContain('first@acme.internal');
   });
 
   it('says a missing contact would be created, and shows no current lines', () => {
@@ -132,7 +132,7 @@ describe('renderExplanation', () => {
   it('explains an excluded account with the tags that excluded it, and what it would get', () => {
     const exempt = account('444444444444', { name: 'lab', tags: { 'contact-policy': 'exempt' } });
     const text = explain(exempt, {
-      SECURITY: present({ ...SECURITY, email: 'lab-team@acme.io' }),
+      SECURITY: present({ ...SECURITY, email: 'lab-team@acme.internal' }),
       OPERATIONS: present(OPERATIONS),
     });
     expect(text.split('\n').slice(0, 4)).toEqual([
@@ -143,7 +143,7 @@ describe('renderExplanation', () => {
     ]);
     expect(text).toContain('\nsecurity contact: differs (not managed)\n');
     expect(text).toContain('\noperations contact: matches the policy\n');
-    expect(text).toContain('         current "lab-team@acme.io"  differs\n');
+    expect(text).toContain('         current "lab-team@acme.internal"  differs\n');
   });
 
   it('explains an account excluded by id and a suspended account whose contacts were not read', () => {
@@ -162,7 +162,7 @@ describe('renderExplanation', () => {
     const text = explain(
       payments,
       {
-        SECURITY: present({ ...SECURITY, email: 'Payments-Security@ACME.io' }),
+        SECURITY: present({ ...SECURITY, email: 'Payments-Security@ACME.internal' }),
         OPERATIONS: present(OPERATIONS),
       },
       layered,
@@ -177,12 +177,12 @@ describe('renderExplanation', () => {
     ]) {
       expect(text).not.toContain(JSON.stringify(value));
     }
-    for (const email of [SECURITY.email, OPERATIONS.email, 'payments-security@acme.io'])
+    for (const email of [SECURITY.email, OPERATIONS.email, 'payments-security@acme.internal'])
       expect(text.toLowerCase()).not.toContain(email);
     expect(text).not.toMatch(/@|555/);
     // Same normalised email, same mask: the reviewer still sees it is in sync.
     expect(text).toContain(
-      `  email  desired "${maskValue('email', 'payments-security@acme.io')}"  from overrides.1 (matched OU ou-ab12-payments1)\n         current "${maskValue('email', 'Payments-Security@ACME.io')}"  in sync\n`,
+      `  email  desired "${maskValue('email', 'payments-security@acme.internal')}"  from overrides.1 (matched OU ou-ab12-payments1)\n         current "${maskValue('email', 'Payments-Security@ACME.internal')}"  in sync\n`,
     );
     expect(text).toContain('security contact: would be updated (title, phone)');
     expect(text).toMatch(/ {2}title {2}desired "\[redacted:[0-9a-f]{8}\]"/);

@@ -9,10 +9,10 @@ const clear = createRedactor({ redactAll: false, secretValues: [] });
 const WANT: Contact = {
   name: 'Security Operations',
   title: 'Security Team',
-  email: 'security@acme.io',
+  email: 'security@acme.internal',
   phone: '+1-555-0142',
 };
-const OLD: Contact = { ...WANT, email: 'departed.person@acme.io' };
+const OLD: Contact = { ...WANT, email: 'departed.person@acme.internal' };
 
 const plan = planOf('dry-run', [
   account('111111111111', 'prod', [update('111111111111', OLD, WANT)]),

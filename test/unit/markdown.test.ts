@@ -20,13 +20,13 @@ const clear = createRedactor({ redactAll: false, secretValues: [] });
 const WANT: Contact = {
   name: 'Security Operations',
   title: 'Security Team',
-  email: 'security@acme.io',
+  email: 'security@acme.internal',
   phone: '+1-555-0142',
 };
 const OLD: Contact = {
   name: 'Dana Whitfield',
   title: 'Cloud Lead',
-  email: 'dana.whitfield@acme.io',
+  email: 'dana.whitfield@acme.internal',
   phone: '+1-555-0999',
 };
 
@@ -68,8 +68,8 @@ describe('renderMarkdown', () => {
       '',
       '| account | type | action | result | changes |',
       '|---|---|---|---|---|',
-      '| 111111111111 (prod \\| payments) | SECURITY | update | planned | email: dana.whitfield@acme.io → security@acme.io |',
-      '| 222222222222 (dev) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.io<br>phone: +1-555-0142 |',
+      '| 111111111111 (prod \\| payments) | SECURITY | update | planned | email: dana.whitfield@acme.internal → security@acme.internal |',
+      '| 222222222222 (dev) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.internal<br>phone: +1-555-0142 |',
     ]);
     // No-ops, skips and read errors are not drift.
     expect(md).not.toMatch(/\| 333333333333/);
@@ -80,7 +80,7 @@ describe('renderMarkdown', () => {
   it('lists every changed field of an update, and only those', () => {
     const plan = planOf('dry-run', [account('111111111111', 'prod', [update('111111111111', OLD, WANT)])]);
     expect(renderMarkdown(plan, clear)).toContain(
-      '| 111111111111 (prod) | SECURITY | update | planned | name: Dana Whitfield → Security Operations<br>title: Cloud Lead → Security Team<br>email: dana.whitfield@acme.io → security@acme.io<br>phone: +1-555-0999 → +1-555-0142 |',
+      '| 111111111111 (prod) | SECURITY | update | planned | name: Dana Whitfield → Security Operations<br>title: Cloud Lead → Security Team<br>email: dana.whitfield@acme.internal → security@acme.internal<br>phone: +1-555-0999 → +1-555-0142 |',
     );
     const phoneOnly = planOf('dry-run', [
       account('111111111111', 'prod', [update('111111111111', { ...WANT, phone: '+1-555-0000' }, WANT)]),

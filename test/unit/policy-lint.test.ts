@@ -9,7 +9,7 @@ function contact(overrides: Partial<Contact> = {}): Contact {
   return {
     name: 'Security Operations',
     title: 'Security Team',
-    email: 'security@acme.io',
+    email: 'security@acme.internal',
     phone: '+1-555-0142',
     ...overrides,
   };
@@ -89,31 +89,34 @@ describe('lintPolicy', () => {
   });
 
   describe('personal-address', () => {
-    it.each(['jane.doe@acme.io', 'Jane_Doe@acme.io', 'jane.doe+aws@acme.io'])('fires for %s', (email) => {
-      expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([
-        ['contacts.security.email', 'personal-address'],
-      ]);
-    });
+    it.each(['jane.doe@acme.internal', 'Jane_Doe@acme.internal', 'jane.doe+aws@acme.internal'])(
+      'fires for %s',
+      (email) => {
+        expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([
+          ['contacts.security.email', 'personal-address'],
+        ]);
+      },
+    );
 
     it.each([
-      'security.team@acme.io',
-      'cloud.ops@acme.io',
-      'aws.billing@acme.io',
-      'soc@acme.io',
-      'platform-oncall@acme.io',
-      'it.alerts@acme.io',
-      'jdoe@acme.io',
+      'security.team@acme.internal',
+      'cloud.ops@acme.internal',
+      'aws.billing@acme.internal',
+      'soc@acme.internal',
+      'platform-oncall@acme.internal',
+      'it.alerts@acme.internal',
+      'jdoe@acme.internal',
     ])('does not fire for %s', (email) => {
       expect(rulesOf(policy({ contacts: { SECURITY: contact({ email }) } }))).toEqual([]);
     });
 
     it('recommends a distribution list', () => {
       const [warning] = lintPolicy(
-        policy({ contacts: { SECURITY: contact({ email: 'jane.doe@acme.io' }) } }),
+        policy({ contacts: { SECURITY: contact({ email: 'jane.doe@acme.internal' }) } }),
         FILE,
       );
       expect(warning?.message).toBe(
-        '"jane.doe@acme.io" looks like a personal address: use a monitored distribution list so AWS still reaches the team when this person leaves',
+        '"jane.doe@acme.internal" looks like a personal address: use a monitored distribution list so AWS still reaches the team when this person leaves',
       );
     });
   });
@@ -126,28 +129,31 @@ describe('lintPolicy', () => {
       });
 
     it('fires for a domain that is not listed', () => {
-      expect(lintPolicy(allowing(['acme.io'], 'security@gmail.com'), FILE)).toEqual([
+      expect(lintPolicy(allowing(['acme.internal'], 'security@gmail.com'), FILE)).toEqual([
         {
           file: FILE,
           path: 'contacts.security.email',
           rule: 'domain-not-allowed',
-          message: '"security@gmail.com" is not on a domain listed in settings.allowedEmailDomains (acme.io)',
+          message:
+            '"security@gmail.com" is not on a domain listed in settings.allowedEmailDomains (acme.internal)',
         },
       ]);
     });
 
     it('fires for a subdomain of a listed domain', () => {
-      expect(rulesOf(allowing(['acme.io'], 'security@eu.acme.io'))).toEqual([
+      expect(rulesOf(allowing(['acme.internal'], 'security@eu.acme.internal'))).toEqual([
         ['contacts.security.email', 'domain-not-allowed'],
       ]);
     });
 
     it('compares domains case-insensitively', () => {
-      expect(rulesOf(allowing(['ACME.io'], 'security@Acme.IO'))).toEqual([]);
+      expect(rulesOf(allowing(['ACME.internal'], 'security@Acme.INTERNAL'))).toEqual([]);
     });
 
     it('accepts a subdomain that is listed', () => {
-      expect(rulesOf(allowing(['acme.io', 'eu.acme.io'], 'security@eu.acme.io'))).toEqual([]);
+      expect(rulesOf(allowing(['acme.internal', 'eu.acme.internal'], 'security@eu.acme.internal'))).toEqual(
+        [],
+      );
     });
 
     it('does not fire without allowedEmailDomains', () => {
@@ -161,9 +167,9 @@ describe('lintPolicy', () => {
     it('fires when every managed type has the same phone, once normalised', () => {
       const desired = policy({
         contacts: {
-          SECURITY: contact({ phone: '+1-555-0142', email: 'security@acme.io' }),
-          OPERATIONS: contact({ phone: '+1 (555) 0142', email: 'ops@acme.io' }),
-          BILLING: contact({ phone: '+1 555 0142', email: 'billing@acme.io' }),
+          SECURITY: contact({ phone: '+1-555-0142', email: 'security@acme.internal' }),
+          OPERATIONS: contact({ phone: '+1 (555) 0142', email: 'ops@acme.internal' }),
+          BILLING: contact({ phone: '+1 555 0142', email: 'billing@acme.internal' }),
         },
       });
       expect(lintPolicy(desired, FILE)).toEqual([
@@ -181,8 +187,8 @@ describe('lintPolicy', () => {
       const desired = policy({
         contacts: {
           SECURITY: contact({ phone: '+1-555-0142' }),
-          OPERATIONS: contact({ phone: '+1-555-0142', email: 'ops@acme.io' }),
-          BILLING: contact({ phone: '+1-555-0199', email: 'billing@acme.io' }),
+          OPERATIONS: contact({ phone: '+1-555-0142', email: 'ops@acme.internal' }),
+          BILLING: contact({ phone: '+1-555-0199', email: 'billing@acme.internal' }),
         },
       });
       expect(rulesOf(desired)).toEqual([]);
@@ -197,7 +203,7 @@ describe('lintPolicy', () => {
     const secret = 'jane.doe@example.com';
     const desired = policy({
       contacts: { SECURITY: contact({ email: secret }) },
-      settings: { managementAccount: 'manage', allowedEmailDomains: ['acme.io'] },
+      settings: { managementAccount: 'manage', allowedEmailDomains: ['acme.internal'] },
       secretValues: [secret],
     });
     const warnings = lintPolicy(desired, FILE);

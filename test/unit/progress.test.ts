@@ -139,7 +139,7 @@ describe('the CLI shows progress only on a TTY, and not with --no-progress', () 
     const policy = join(dir, 'contacts.yaml');
     writeFileSync(
       policy,
-      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.io\n    phone: "+1-555-0142"\n',
+      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.internal\n    phone: "+1-555-0142"\n',
     );
     const io = {
       out: '',

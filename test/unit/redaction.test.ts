@@ -24,29 +24,29 @@ const F = '666666666666'; // the write is lost: read-back mismatch
 const SECURITY: Contact = {
   name: 'Sentinel Response Desk',
   title: 'Vigilance Unit',
-  email: 'sentinel-desk@acme.io',
+  email: 'sentinel-desk@acme.internal',
   phone: '+1-555-0142',
 };
 const OPERATIONS: Contact = {
   name: 'Night Watch Rota',
   title: 'Watchkeepers',
-  email: 'watch-rota@acme.io',
+  email: 'watch-rota@acme.internal',
   phone: '+1-555-0100',
 };
 const A_SECURITY: Contact = {
   name: 'Rosalind Featherstonehaugh',
   title: 'Former Head of Cloud',
-  email: 'rosalind.f@acme.io',
+  email: 'rosalind.f@acme.internal',
   phone: '+44 20 7946 0958',
 };
 const A_OPERATIONS: Contact = {
   name: 'Bartholomew Quince',
   title: 'Ex-SRE Lead',
-  email: 'b.quince@acme.io',
+  email: 'b.quince@acme.internal',
   phone: '+1 (555) 010-2000',
 };
 /** Equal to the policy after normalising, written differently. */
-const C_SECURITY: Contact = { ...SECURITY, email: 'SENTINEL-DESK@ACME.IO', phone: '+1 555 0142' };
+const C_SECURITY: Contact = { ...SECURITY, email: 'SENTINEL-DESK@ACME.INTERNAL', phone: '+1 555 0142' };
 
 const POLICY = `version: 1
 contacts:
@@ -195,8 +195,8 @@ describe('--redact masks contact values in every output of one run', () => {
 });
 
 describe('without --redact', () => {
-  const SECRET = 'sentinel-desk@acme.io';
-  const PLAIN = 'watch-rota@acme.io';
+  const SECRET = 'sentinel-desk@acme.internal';
+  const PLAIN = 'watch-rota@acme.internal';
   const SSM_POLICY = POLICY.replace(
     `email: ${SECURITY.email}`,
     'email: { ssm: /org/contacts/security/email }',
@@ -212,7 +212,7 @@ describe('without --redact', () => {
         // C holds the secret address written differently: it must be masked too.
         contacts: {
           [A]: { SECURITY: A_SECURITY, OPERATIONS: A_OPERATIONS },
-          [C]: { SECURITY: { ...SECURITY, email: 'Sentinel-Desk@Acme.IO' }, OPERATIONS },
+          [C]: { SECURITY: { ...SECURITY, email: 'Sentinel-Desk@Acme.INTERNAL' }, OPERATIONS },
         },
       },
       SSM_POLICY,

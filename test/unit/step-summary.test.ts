@@ -18,13 +18,13 @@ const B = '222222222222';
 const WANT: Contact = {
   name: 'Security Operations',
   title: 'Security Team',
-  email: 'security@acme.io',
+  email: 'security@acme.internal',
   phone: '+1-555-0142',
 };
 const CURRENT: Contact = {
   name: 'Rosalind Featherstonehaugh',
   title: 'Former Head of Cloud',
-  email: 'rosalind.f@acme.io',
+  email: 'rosalind.f@acme.internal',
   phone: '+44 20 7946 0958',
 };
 
@@ -92,10 +92,10 @@ describe('GITHUB_STEP_SUMMARY', () => {
       '| 3 | 1 | 1 | 1 | 0 | 0 | 0 |',
     ]);
     expect(added).toContain(
-      '| 111111111111 (prod) | SECURITY | update | planned | name: Rosalind Featherstonehaugh → Security Operations<br>title: Former Head of Cloud → Security Team<br>email: rosalind.f@acme.io → security@acme.io<br>phone: +44 20 7946 0958 → +1-555-0142 |',
+      '| 111111111111 (prod) | SECURITY | update | planned | name: Rosalind Featherstonehaugh → Security Operations<br>title: Former Head of Cloud → Security Team<br>email: rosalind.f@acme.internal → security@acme.internal<br>phone: +44 20 7946 0958 → +1-555-0142 |',
     );
     expect(added).toContain(
-      '| 999999999999 (management) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.io<br>phone: +1-555-0142 |',
+      '| 999999999999 (management) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.internal<br>phone: +1-555-0142 |',
     );
   });
 

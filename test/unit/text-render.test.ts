@@ -25,7 +25,7 @@ const clear = createRedactor({ redactAll: false, secretValues: [] });
 const WANT: Contact = {
   name: 'Security Operations',
   title: 'Security Team',
-  email: 'security@acme.io',
+  email: 'security@acme.internal',
   phone: '+1-555-0142',
 };
 
@@ -40,7 +40,7 @@ describe('renderText, dry-run', () => {
     account('555555555555', 'gone', [skip('555555555555', 'suspended')], 'SUSPENDED'),
     account('333333333333', 'sandbox', [noop('333333333333', WANT)]),
     account('111111111111', 'prod', [
-      update('111111111111', { ...WANT, email: 'departed.person@acme.io', phone: '+1 555 0100' }, WANT),
+      update('111111111111', { ...WANT, email: 'departed.person@acme.internal', phone: '+1 555 0100' }, WANT),
     ]),
     account('666666666666', 'lab-1', [skip('666666666666', 'excluded')]),
   ]);
@@ -54,14 +54,14 @@ describe('renderText, dry-run', () => {
         '',
         '  # 111111111111 (prod)',
         '  ~ security contact will be updated',
-        '      ~ email: "departed.person@acme.io" → "security@acme.io"',
+        '      ~ email: "departed.person@acme.internal" → "security@acme.internal"',
         '      ~ phone: "+1 555 0100" → "+1-555-0142"',
         '',
         '  # 222222222222 (dev)',
         '  + security contact will be created',
         '      + name:  "Security Operations"',
         '      + title: "Security Team"',
-        '      + email: "security@acme.io"',
+        '      + email: "security@acme.internal"',
         '      + phone: "+1-555-0142"',
         '',
         '  # 444444444444 (locked)',
@@ -84,7 +84,7 @@ describe('renderText, dry-run', () => {
   });
 
   it('groups several managed types of one account in one block, in type order', () => {
-    const ops = { ...WANT, name: 'Platform On-Call', email: 'ops@acme.io' };
+    const ops = { ...WANT, name: 'Platform On-Call', email: 'ops@acme.internal' };
     const two = planOf('dry-run', [
       account('111111111111', 'prod', [
         create('111111111111', ops, 'OPERATIONS'),
@@ -143,10 +143,10 @@ describe('renderText, dry-run', () => {
     const redacting = createRedactor({ redactAll: true, secretValues: [] });
     const text = renderText(plan, redacting);
     expect(text).toContain(
-      `      ~ email: "${maskValue('email', 'departed.person@acme.io')}" → "${maskValue('email', WANT.email)}"`,
+      `      ~ email: "${maskValue('email', 'departed.person@acme.internal')}" → "${maskValue('email', WANT.email)}"`,
     );
     for (const value of Object.values(WANT)) expect(text).not.toContain(value);
-    expect(text).not.toContain('departed.person@acme.io');
+    expect(text).not.toContain('departed.person@acme.internal');
   });
 });
 
@@ -232,7 +232,7 @@ describe('renderText of a real run', () => {
     const policyFile = join(dir, 'contacts.yaml');
     writeFileSync(
       policyFile,
-      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.io\n    phone: "+1-555-0142"\n',
+      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.internal\n    phone: "+1-555-0142"\n',
     );
     const outcome = await runEnforce(
       { mode: 'dry-run', policyFile, redact: false, toolVersion: 't' },

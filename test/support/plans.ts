@@ -15,6 +15,14 @@ import type {
  * Plans built the way the engine builds them (planItem/skipItem, summarise, sortAccounts), for renderer
  * tests that need exact, hand-checked output without going through AWS.
  */
+/** The security contact the render tests' policy wants (a non-placeholder domain, so lint stays quiet). */
+export const WANT: Contact = {
+  name: 'Security Operations',
+  title: 'Security Team',
+  email: 'security@acme.internal',
+  phone: '+1-555-0142',
+};
+
 export const ORG_ID = 'o-exampleorg1';
 export const MGMT_ID = '999999999999';
 

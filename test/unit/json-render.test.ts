@@ -2,16 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { Contact } from '../../src/core/types.js';
 import { planToJson, renderJson } from '../../src/render/json.js';
-import { account, create, failed, noop, planOf, readError, skip, update } from '../support/plans.js';
+import { account, create, failed, noop, planOf, readError, skip, update, WANT } from '../support/plans.js';
 
 const clear = createRedactor({ redactAll: false, secretValues: [] });
 
-const WANT: Contact = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@acme.internal',
-  phone: '+1-555-0142',
-};
 const OLD: Contact = { ...WANT, email: 'departed.person@acme.internal' };
 
 const plan = planOf('dry-run', [

@@ -13,16 +13,11 @@ import {
   readError,
   skip,
   update,
+  WANT,
 } from '../support/plans.js';
 
 const clear = createRedactor({ redactAll: false, secretValues: [] });
 
-const WANT: Contact = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@acme.internal',
-  phone: '+1-555-0142',
-};
 const OLD: Contact = {
   name: 'Dana Whitfield',
   title: 'Cloud Lead',

@@ -6,6 +6,7 @@ import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { Contact } from '../../src/core/types.js';
 import { type FakeOrgSpec, fakeAws } from '../support/fake-aws.js';
+import { WANT } from '../support/plans.js';
 
 /**
  * `$GITHUB_STEP_SUMMARY` through main(): aws-sdk-client-mock patches the SDK client classes, so the clients
@@ -15,12 +16,6 @@ const MGMT = '999999999999';
 const A = '111111111111';
 const B = '222222222222';
 
-const WANT: Contact = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@acme.internal',
-  phone: '+1-555-0142',
-};
 const CURRENT: Contact = {
   name: 'Rosalind Featherstonehaugh',
   title: 'Former Head of Cloud',

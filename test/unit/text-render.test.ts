@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedactor, maskValue } from '../../src/core/redact.js';
-import type { Contact, Plan } from '../../src/core/types.js';
+import type { Plan } from '../../src/core/types.js';
 import { runEnforce } from '../../src/engine/run.js';
 import { renderText, summaryLine } from '../../src/render/text.js';
 import { fakeAws, memoryAuditLog } from '../support/fake-aws.js';
@@ -18,16 +18,10 @@ import {
   readError,
   skip,
   update,
+  WANT,
 } from '../support/plans.js';
 
 const clear = createRedactor({ redactAll: false, secretValues: [] });
-
-const WANT: Contact = {
-  name: 'Security Operations',
-  title: 'Security Team',
-  email: 'security@acme.internal',
-  phone: '+1-555-0142',
-};
 
 describe('renderText, dry-run', () => {
   const plan = planOf('dry-run', [

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { SECURITY } from '../support/builders.js';
 import { type FakeOrgSpec, fakeAws } from '../support/fake-aws.js';
+import { captureIo } from '../support/io.js';
 
 /** `enforce explain` through main(): the clients it creates are answered by the in-memory organization. */
 const MGMT = '999999999999';
@@ -47,18 +47,7 @@ async function explain(accountId: string, extra: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'enforce-explain-'));
   const policy = join(dir, 'contacts.yaml');
   writeFileSync(policy, POLICY);
-  const io = {
-    out: '',
-    err: '',
-    stderrIsTTY: false,
-    env: {},
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  } satisfies Io & { out: string; err: string };
+  const io = captureIo();
   const code = await main(['explain', accountId, '--policy', policy, ...extra], io);
   return { code, out: io.out, err: io.err };
 }

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutAlternateContactCommand } from '@aws-sdk/client-account';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { reportLint } from '../../src/cli/lint-report.js';
 import { main } from '../../src/cli/main.js';
 import { maskValue } from '../../src/core/redact.js';
@@ -11,22 +10,7 @@ import { runEnforce } from '../../src/engine/run.js';
 import { PolicyError } from '../../src/errors.js';
 import type { LintWarning } from '../../src/policy/lint.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
-
-function captureIo(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stderrIsTTY: false,
-    env: {},
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
+import { captureIo } from '../support/io.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'enforce-lint-'));

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { Clock } from '../../src/engine/clock.js';
 import { createProgress, formatDuration, progressLine } from '../../src/render/progress.js';
 import { fakeAws } from '../support/fake-aws.js';
+import { captureIo } from '../support/io.js';
 
 const CLEAR = '\r\x1b[K';
 
@@ -141,18 +141,7 @@ describe('the CLI shows progress only on a TTY, and not with --no-progress', () 
       policy,
       'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.internal\n    phone: "+1-555-0142"\n',
     );
-    const io = {
-      out: '',
-      err: '',
-      stderrIsTTY,
-      env: {},
-      stdout(text: string) {
-        io.out += text;
-      },
-      stderr(text: string) {
-        io.err += text;
-      },
-    } satisfies Io & { out: string; err: string };
+    const io = captureIo({ stderrIsTTY });
     const code = await main(['--policy', policy, '--log-file', join(dir, 'audit.ndjson'), ...extra], io);
     return { code, io };
   }

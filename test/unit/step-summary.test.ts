@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { Contact } from '../../src/core/types.js';
 import { type FakeOrgSpec, fakeAws } from '../support/fake-aws.js';
+import { captureIo } from '../support/io.js';
 import { WANT } from '../support/plans.js';
 
 /**
@@ -54,18 +54,7 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   writeFileSync(policy, POLICY);
   const summary = join(dir, 'step-summary.md');
   writeFileSync(summary, EXISTING);
-  const io = {
-    out: '',
-    err: '',
-    stderrIsTTY: false,
-    env: { GITHUB_STEP_SUMMARY: summary, ...env },
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  } satisfies Io & { out: string; err: string };
+  const io = captureIo({ env: { GITHUB_STEP_SUMMARY: summary, ...env } });
   const code = await main(['--policy', policy, '--log-file', join(dir, 'audit.ndjson'), ...argv], io);
   return { code, io, summary, read: () => readFileSync(summary, 'utf8'), dir };
 }

@@ -105,13 +105,9 @@ export async function listAccounts(client: OrganizationsClient): Promise<Account
 
 /**
  * Maps each account id to its OU path: OU ids from the root's first child down to the account's direct parent
- * (`[]` for accounts directly under the root). Walks the tree once from ListRoots. `_organization` is accepted
- * for call sites that have it but not needed: ListRoots finds the root.
+ * (`[]` for accounts directly under the root). Walks the tree once from ListRoots.
  */
-export async function listAccountOus(
-  client: OrganizationsClient,
-  _organization?: Organization,
-): Promise<Map<string, string[]>> {
+export async function listAccountOus(client: OrganizationsClient): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>();
   const limit = pLimit(OU_WALK_CONCURRENCY);
 

@@ -73,15 +73,49 @@ export class AwsCallError extends EnforceError {
       message?: string;
       $metadata?: { attempts?: number; httpStatusCode?: number };
     };
+    // Network failures arrive as plain Errors whose `code` says what happened (ECONNREFUSED, …).
+    const code = e?.name && e.name !== 'Error' ? e.name : ((error as { code?: string })?.code ?? e?.name);
     return new AwsCallError(
       operation,
-      e?.name ?? 'UnknownError',
+      code ?? 'UnknownError',
       e?.message ?? String(error),
       e?.$metadata?.attempts,
       {
         cause: error,
         httpStatus: e?.$metadata?.httpStatusCode,
       },
+    );
+  }
+}
+
+/** The audit log could not be opened or written: the run must not write to AWS without its audit trail. */
+export class AuditLogError extends EnforceError {
+  override name = 'AuditLogError';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An output after the run (stdout, --plan-out, the step summary) could not be written. */
+export class OutputError extends EnforceError {
+  override name = 'OutputError';
+}
+
+/**
+ * A write was stopped inside the process, before it was sent (or re-sent): AWS never saw it. Not an AWS
+ * error, so the SDK does not retry it.
+ */
+export class WriteNotSentError extends EnforceError {
+  override name = 'WriteNotSentError';
+  constructor(readonly reason: 'interrupted' | 'audit-log-failed') {
+    super(
+      reason === 'interrupted'
+        ? 'not sent: the run was interrupted'
+        : 'not sent: the audit log could not be written',
     );
   }
 }

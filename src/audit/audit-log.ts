@@ -1,30 +1,77 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import type { Redactor } from '../core/redact.js';
-import type { ContactType, ItemError, Mode, PlanItem, Summary } from '../core/types.js';
+import {
+  type ContactType,
+  type ItemError,
+  itemKey,
+  type Mode,
+  type PolicyWarning,
+  type Summary,
+  type WriteItem,
+} from '../core/types.js';
+import { AuditLogError } from '../errors.js';
+import type { AuditDestination } from './audit-file.js';
 
 /**
  * The audit trail (SPEC "Audit log"): NDJSON lines with time, level, runId, event and msg. Messages are
- * constant; the data is in fields. Every line is written synchronously (fs.writeSync) so that a run killed
- * at any moment, even with SIGKILL, never leaves a write on AWS without its `change.started` line.
+ * constant; the data is in fields. Lines are written synchronously, so a run killed at any moment never
+ * leaves a write on AWS without its `change.started` line.
+ *
+ * The log knows the writes in flight (`change.started` adds one, its outcome removes it): on a forced
+ * exit `abandonInFlight` says, synchronously, that their outcome is unknown.
+ *
+ * A line that cannot be written never throws into the run: the first failure is kept in `failure`, and
+ * `onFailure` tells the run to start no new write. `changeStarted` returns false then, so the write is
+ * not sent.
  */
 export interface AuditLog {
   runStart(fields: RunStartFields): void;
-  drift(item: PlanItem): void;
-  changeStarted(item: PlanItem): void;
-  changeApplied(item: PlanItem, attempts: number): void;
-  changeFailed(item: PlanItem, error: ItemError, attempts: number, written: boolean | null): void;
-  accountError(accountId: string, type: ContactType, error: ItemError): void;
+  policyWarning(warning: PolicyWarning): void;
+  drift(item: WriteItem, accountName: string): void;
+  /** False when the line could not be written: the write must not be sent. */
+  changeStarted(item: WriteItem, accountName: string): boolean;
+  changeApplied(item: WriteItem, accountName: string, attempts: number): void;
+  changeFailed(
+    item: WriteItem,
+    accountName: string,
+    error: ItemError,
+    attempts: number,
+    written: boolean | null,
+  ): void;
+  accountError(accountId: string, accountName: string, type: ContactType, error: ItemError): void;
+  /** For a forced exit: every write in flight gets `change.failed` with `written: null`. */
+  abandonInFlight(): void;
   runEnd(fields: RunEndFields): void;
+  readonly failure: AuditLogError | null;
+}
+
+/** The CI context an auditor needs to tie a run to a commit and a person (SPEC round 2, "Output"). */
+export const CI_CONTEXT_VARIABLES = [
+  'GITHUB_REPOSITORY',
+  'GITHUB_RUN_ID',
+  'GITHUB_SHA',
+  'GITHUB_ACTOR',
+  'GITHUB_REF',
+] as const;
+
+export function ciContext(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const name of CI_CONTEXT_VARIABLES) {
+    const value = env[name];
+    if (value) context[name] = value;
+  }
+  return context;
 }
 
 export interface RunStartFields {
   mode: Mode;
   policyFile: string;
-  policySha256: string;
-  callerAccountId: string;
-  callerArn: string;
+  policySha256: string | null;
+  callerAccountId: string | null;
+  callerArn: string | null;
   toolVersion: string;
   planFile?: string;
+  ci?: Record<string, string>;
 }
 
 export interface RunEndFields {
@@ -34,14 +81,23 @@ export interface RunEndFields {
   interrupted: boolean;
   /** Known once the preflight has read the organization. */
   organizationId?: string;
+  /** Why the run failed, when it did (a failed preflight, a refusal, an output that could not be written). */
+  reason?: string;
 }
 
-/** Opens the log file for appending (never truncated), creating its directory if needed. */
-export function openAuditDestination(file: string): DestinationStream {
-  return pino.destination({ dest: file, append: true, sync: true, mkdir: true });
+const FORCED_EXIT_ERROR: ItemError = {
+  code: 'Interrupted',
+  message: 'the process was stopped before AWS answered: the write may or may not have been applied',
+};
+
+export interface AuditLogOptions {
+  redactor: Redactor;
+  /** Told once, on the first line that cannot be written. */
+  onFailure?: (error: AuditLogError) => void;
 }
 
-export function createAuditLog(destination: DestinationStream, runId: string, redactor: Redactor): AuditLog {
+export function createAuditLog(destination: AuditDestination, runId: string, options: AuditLogOptions): AuditLog {
+  const { redactor } = options;
   const logger: Logger = pino(
     {
       base: { runId },
@@ -51,31 +107,93 @@ export function createAuditLog(destination: DestinationStream, runId: string, re
     },
     destination,
   );
+  let failure: AuditLogError | null = null;
+  const inFlight = new Map<string, { item: WriteItem; accountName: string }>();
 
-  const itemFields = (item: PlanItem) => ({
+  /** Writes one line; false (and the run told) when it could not be written. */
+  const line = (level: 'info' | 'error', fields: Record<string, unknown>, msg: string): boolean => {
+    if (failure !== null) return false;
+    try {
+      logger[level](fields, msg);
+      return true;
+    } catch (error) {
+      failure =
+        error instanceof AuditLogError
+          ? error
+          : new AuditLogError('audit log', `cannot write the audit log: ${String(error)}`, { cause: error });
+      options.onFailure?.(failure);
+      return false;
+    }
+  };
+
+  const itemFields = (item: WriteItem, accountName: string) => ({
     accountId: item.accountId,
+    accountName,
     type: item.type,
     action: item.action,
-    before: redactor.contact(item.before),
+    before: redactor.contact(item.action === 'update' ? item.before : null),
     after: redactor.contact(item.after),
     changedFields: item.changedFields,
   });
 
+  const changeFailed: AuditLog['changeFailed'] = (item, accountName, error, attempts, written) => {
+    inFlight.delete(itemKey(item));
+    line(
+      'error',
+      { event: 'change.failed', ...itemFields(item, accountName), attempts, written, error },
+      'alternate contact not written',
+    );
+  };
+
   return {
-    runStart: (fields) => logger.info({ event: 'run.start', ...fields }, 'run started'),
-    drift: (item) => logger.info({ event: 'drift', ...itemFields(item) }, 'contact differs from policy'),
-    changeStarted: (item) =>
-      logger.info({ event: 'change.started', ...itemFields(item) }, 'writing alternate contact'),
-    changeApplied: (item, attempts) =>
-      logger.info({ event: 'change.applied', ...itemFields(item), attempts }, 'alternate contact written'),
-    changeFailed: (item, error, attempts, written) =>
-      logger.error(
-        { event: 'change.failed', ...itemFields(item), attempts, written, error },
-        'alternate contact not written',
-      ),
-    accountError: (accountId, type, error) =>
-      logger.error({ event: 'account.error', accountId, type, error }, 'alternate contact could not be read'),
-    runEnd: (fields) =>
-      logger.info({ event: 'run.end', ...fields }, fields.interrupted ? 'run interrupted' : 'run finished'),
+    get failure() {
+      return failure;
+    },
+    runStart: (fields) => {
+      line('info', { event: 'run.start', ...fields }, 'run started');
+    },
+    policyWarning: (warning) => {
+      line('info', { event: 'policy.warning', ...warning }, 'policy selector matches nothing');
+    },
+    drift: (item, accountName) => {
+      line('info', { event: 'drift', ...itemFields(item, accountName) }, 'contact differs from policy');
+    },
+    changeStarted: (item, accountName) => {
+      const ok = line(
+        'info',
+        { event: 'change.started', ...itemFields(item, accountName) },
+        'writing alternate contact',
+      );
+      if (ok) inFlight.set(itemKey(item), { item, accountName });
+      return ok;
+    },
+    changeApplied: (item, accountName, attempts) => {
+      inFlight.delete(itemKey(item));
+      line(
+        'info',
+        { event: 'change.applied', ...itemFields(item, accountName), attempts },
+        'alternate contact written',
+      );
+    },
+    changeFailed,
+    accountError: (accountId, accountName, type, error) => {
+      line(
+        'error',
+        { event: 'account.error', accountId, accountName, type, error },
+        'alternate contact could not be read',
+      );
+    },
+    abandonInFlight: () => {
+      for (const { item, accountName } of [...inFlight.values()])
+        changeFailed(item, accountName, FORCED_EXIT_ERROR, 1, null);
+    },
+    runEnd: (fields) => {
+      const failed = fields.exitCode !== 0 && fields.exitCode !== 2;
+      line(
+        failed ? 'error' : 'info',
+        { event: 'run.end', ...fields },
+        fields.interrupted ? 'run interrupted' : failed ? 'run failed' : 'run finished',
+      );
+    },
   };
 }

@@ -7,6 +7,8 @@ export interface ClientOptions {
   region?: string;
   profile?: string;
   maxAttempts?: number;
+  /** Bounds every attempt of every request (connection and answer): a black-holed endpoint cannot hang a run. */
+  requestTimeoutMs?: number;
 }
 
 export interface AwsClients {
@@ -29,6 +31,14 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.requestTimeoutMs !== undefined
+      ? {
+          requestHandler: {
+            requestTimeout: options.requestTimeoutMs,
+            connectionTimeout: options.requestTimeoutMs,
+          },
+        }
+      : {}),
   };
   // SSM is regional: it keeps the SDK's own region resolution and fails clearly when none is configured.
   const ssm = new SSMClient(common);

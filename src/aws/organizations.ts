@@ -156,7 +156,8 @@ export function listAccountTags(
   accountId: string,
 ): Promise<Record<string, string>> {
   return call('organizations:ListTagsForResource', async () => {
-    const tags: Record<string, string> = {};
+    // Null prototype: a tag key such as `__proto__` is data, not the object's prototype.
+    const tags: Record<string, string> = Object.create(null);
     for await (const page of paginateListTagsForResource({ client }, { ResourceId: accountId })) {
       for (const t of page.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
     }

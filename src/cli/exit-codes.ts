@@ -1,5 +1,6 @@
-import type { RunOutcome } from '../engine/run.js';
-import { PolicyError, UsageError } from '../errors.js';
+import type { StopReason } from '../engine/stop.js';
+import { AuditLogError, PolicyError, UsageError } from '../errors.js';
+import type { RunReport } from '../core/types.js';
 
 /** SPEC exit codes. */
 export const EXIT = {
@@ -11,20 +12,40 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-export function exitCodeForOutcome(outcome: RunOutcome, detailedExitCode: boolean): number {
-  const { plan } = outcome;
-  if (outcome.interrupted) return EXIT.interrupted;
-  if (outcome.refusal !== null) return EXIT.failure;
-  if (plan.summary.failed > 0) return EXIT.failure;
-  const stale = plan.accounts.some((a) => a.items.some((i) => i.reason === 'stale'));
-  if (stale) return EXIT.failure;
-  const drift = plan.summary.create + plan.summary.update > 0;
-  if (plan.mode === 'dry-run' && detailedExitCode && drift) return EXIT.drift;
-  return EXIT.ok;
+/** What decides a finished run's exit code. */
+export interface RunEnding {
+  report: RunReport;
+  refusal: { message: string } | null;
+  stopped: StopReason | null;
+}
+
+export function exitCodeForRun(run: RunEnding, detailedExitCode: boolean): number {
+  if (run.stopped === 'interrupted') return EXIT.interrupted;
+  return failureReasons(run).length > 0
+    ? EXIT.failure
+    : run.report.mode === 'dry-run' && detailedExitCode && run.report.summary.create + run.report.summary.update > 0
+      ? EXIT.drift
+      : EXIT.ok;
+}
+
+/** Why a finished run exits 1, in words for the `error:` line (SPEC round 2: exit 1 always says why). */
+export function failureReasons(run: RunEnding): string[] {
+  const reasons: string[] = [];
+  const s = run.report.summary;
+  if (run.stopped === 'audit-log-failed') reasons.push('the audit log could not be written: no further write was started');
+  if (run.refusal !== null) reasons.push(run.refusal.message);
+  if (s.failed > 0) reasons.push(`${s.failed} contact${s.failed === 1 ? '' : 's'} failed (see above)`);
+  if (s.notWritten.stale > 0) {
+    reasons.push(
+      `${s.notWritten.stale} planned write${s.notWritten.stale === 1 ? ' was' : 's were'} stale (the account changed since the plan was made): make a new plan`,
+    );
+  }
+  return reasons;
 }
 
 export function exitCodeForError(error: unknown): number {
   if (error instanceof PolicyError) return EXIT.invalidPolicy;
   if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof AuditLogError) return EXIT.failure;
   return EXIT.failure;
 }

@@ -5,7 +5,7 @@ import { createRedactor } from '../core/redact.js';
 import { CONTACT_TYPES, type ContactType, type ObservedContact } from '../core/types.js';
 import { createContactsGateway } from '../engine/contacts-gateway.js';
 import { listRunAccounts, preflight } from '../engine/observe.js';
-import { resolveSsmValues } from '../engine/run.js';
+import { resolveSsmValues } from '../engine/prepare.js';
 import { readPolicy } from '../policy/load.js';
 import { renderExplanation } from '../render/explain.js';
 import type { Io } from './io.js';

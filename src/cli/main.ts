@@ -1,8 +1,8 @@
-import { EnforceError, PolicyError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { explainCommand } from './explain-command.js';
 import type { Io } from './io.js';
 import { parseInvocation } from './program.js';
+import { reportError } from './report-error.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -23,16 +23,5 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } catch (error) {
     reportError(error, io);
     return exitCodeForError(error);
-  }
-}
-
-function reportError(error: unknown, io: Io): void {
-  if (error instanceof PolicyError) {
-    io.stderr(`error: invalid policy\n${error.message}\n`);
-  } else if (error instanceof EnforceError) {
-    io.stderr(`error: ${error.message}\n`);
-  } else {
-    // Not one of ours: a bug or an unexpected failure. Show everything.
-    io.stderr(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
 }

@@ -24,6 +24,7 @@ export interface RunCliOptions extends AwsOptions {
   plan?: string;
   progress: boolean;
   strict: boolean;
+  requestTimeout?: number;
 }
 
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
@@ -53,6 +54,25 @@ function positiveInt(name: string, min: number) {
       throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
     }
     return n;
+  };
+}
+
+/** Beyond this, more parallel accounts only queue for the same per-caller tokens. */
+export const MAX_CONCURRENCY = 64;
+
+function boundedInt(name: string, min: number, max: number) {
+  const parse = positiveInt(name, min);
+  return (value: string): number => {
+    const n = parse(value);
+    if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}`);
+    return n;
+  };
+}
+
+function nonEmpty(name: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must not be empty`);
+    return value;
   };
 }
 
@@ -93,8 +113,8 @@ export function parseInvocation(
     .option('--policy <path>', 'policy file', DEFAULT_POLICY)
     .option(
       '--concurrency <n>',
-      'accounts processed in parallel (default: settings.concurrency, else 8)',
-      positiveInt('--concurrency', 1),
+      `accounts processed in parallel, at most ${MAX_CONCURRENCY} (default: settings.concurrency, else 8)`,
+      boundedInt('--concurrency', 1, MAX_CONCURRENCY),
     )
     .option(
       '--max-changes <n>',
@@ -108,8 +128,13 @@ export function parseInvocation(
     .option('--redact', 'mask contact values in every output and log')
     .option('--plan-out <path>', 'dry-run: save the plan as JSON')
     .option('--plan <path>', 'apply exactly a saved plan (items whose account changed are reported stale)')
-    .option('--region <region>', 'AWS region (default: the SDK configuration)')
-    .option('--profile <name>', 'AWS profile (default: the SDK configuration)')
+    .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
+    .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
+    .option(
+      '--request-timeout <seconds>',
+      'bound every attempt of every AWS request (default: settings.requestTimeoutSeconds, else 30)',
+      boundedInt('--request-timeout', 1, 900),
+    )
     .option('--no-progress', 'no progress display on stderr')
     .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
     .addHelpText('after', EXAMPLES)
@@ -195,5 +220,6 @@ function toRunOptions(raw: Record<string, unknown>): RunCliOptions {
     profile: raw.profile as string | undefined,
     progress: raw.progress !== false,
     strict: raw.strict === true,
+    requestTimeout: raw.requestTimeout as number | undefined,
   };
 }

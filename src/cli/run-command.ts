@@ -1,17 +1,24 @@
-import { appendFile, writeFile } from 'node:fs/promises';
-import { openAuditDestination } from '../audit/audit-log.js';
-import { createClients } from '../aws/clients.js';
+import { randomUUID } from 'node:crypto';
+import { openAuditFile } from '../audit/audit-file.js';
+import { type AuditLog, ciContext, createAuditLog } from '../audit/audit-log.js';
+import { type AwsClients, createClients } from '../aws/clients.js';
+import { createRedactor, maskValue, type Redactor } from '../core/redact.js';
+import type { RunReport, Summary } from '../core/types.js';
 import { systemClock } from '../engine/clock.js';
-import { runEnforce } from '../engine/run.js';
+import { type PreparedRun, prepareRun, type RunInputs, readRunInputs } from '../engine/prepare.js';
+import { executeRun, type RunResult } from '../engine/run.js';
+import { createRunStop } from '../engine/stop.js';
 import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { createProgress } from '../render/progress.js';
 import { renderText } from '../render/text.js';
-import { exitCodeForError, exitCodeForOutcome } from './exit-codes.js';
+import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-codes.js';
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
+import { appendStepSummary, checkOutputPaths, describeFsError, writeFileAtomic } from './outputs.js';
 import type { RunCliOptions } from './program.js';
-import { installInterruptHandlers } from './signals.js';
+import { describeError, reportError } from './report-error.js';
+import { installSignalHandlers } from './signals.js';
 import { TOOL_VERSION } from './version.js';
 
 /**
@@ -20,54 +27,173 @@ import { TOOL_VERSION } from './version.js';
  * user chose with AWS_MAX_ATTEMPTS.
  */
 export const DEFAULT_MAX_ATTEMPTS = 8;
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
+/**
+ * The one owner of a run's lifecycle: checks the output paths and opens the audit log before any AWS
+ * call, prepares the run (saved plan, policy, caller, SSM values, lint), executes it, writes the outputs,
+ * and — in one `finally`, whatever happened (success, refusal, error, signal, output failure) — writes
+ * `run.end` with the exit code the process returns.
+ */
 export async function runCommand(options: RunCliOptions, io: Io): Promise<number> {
-  const clients = createClients({
-    region: options.region,
-    profile: options.profile,
-    maxAttempts: io.env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS,
-  });
+  const started = systemClock.now();
+  const runId = randomUUID();
+  checkOutputPaths(options);
+  const destination = openAuditFile(options.logFile);
+
+  const stop = createRunStop();
   const progress = createProgress(io.stderr, options.progress && io.stderrIsTTY, systemClock);
-  const signals = installInterruptHandlers((signal) => {
-    progress.finish();
-    io.stderr(`${signal}: finishing writes in flight, starting no new ones (again to exit now)\n`);
+  let audit: AuditLog | undefined;
+  let inputs: RunInputs | undefined;
+  let prepared: PreparedRun | undefined;
+  let clients: AwsClients | undefined;
+  let exitCode: number = EXIT.failure;
+  let summary: Summary | null = null;
+  let organizationId: string | undefined;
+  let reason: string | undefined;
+  let ended = false;
+
+  /** run.end, once; a run that failed before run.start still gets both lines, with what was known. */
+  const endRun = () => {
+    if (ended) return;
+    ended = true;
+    if (audit === undefined) {
+      audit = createAuditLog(destination, runId, { redactor: createRedactor({ redactAll: true, secretValues: [] }) });
+      audit.runStart(startFields(options, inputs, prepared));
+    }
+    audit.runEnd({
+      summary,
+      exitCode,
+      durationMs: Math.round(systemClock.now() - started),
+      interrupted: stop.reason === 'interrupted',
+      ...(organizationId === undefined ? {} : { organizationId }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  };
+  const signals = installSignalHandlers(stop, {
+    onFirst(signal) {
+      progress.finish();
+      io.stderr(`${signal}: finishing writes in flight, starting no new ones (again to exit now)\n`);
+    },
+    onForcedExit() {
+      // Synchronous last words: the writes still waiting for AWS's answer, then run.end.
+      audit?.abandonInFlight();
+      exitCode = EXIT.interrupted;
+      reason = 'stopped by a second signal';
+      endRun();
+    },
   });
+
   try {
-    const outcome = await runEnforce(
+    inputs = await readRunInputs({ policyFile: options.policy, planFile: options.plan });
+    clients = createClients({
+      region: options.region,
+      profile: options.profile,
+      maxAttempts: io.env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS,
+      requestTimeoutMs:
+        (options.requestTimeout ??
+          inputs.loaded.document.settings?.requestTimeoutSeconds ??
+          DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+    });
+    prepared = await prepareRun(inputs, clients, { redact: options.redact });
+    reportLint(prepared.lint, options.strict, io, options.redact);
+    const redactor = createRedactor({ redactAll: options.redact, secretValues: prepared.policy.secretValues });
+    audit = createAuditLog(destination, runId, { redactor, onFailure: () => stop.stop('audit-log-failed') });
+    audit.runStart(startFields(options, inputs, prepared, io.env));
+
+    const result = await executeRun(
+      prepared,
       {
         mode: options.mode,
-        policyFile: options.policy,
+        runId,
         concurrency: options.concurrency,
         maxChanges: options.maxChanges,
         accounts: options.accounts,
-        planFile: options.plan,
-        redact: options.redact,
-        toolVersion: TOOL_VERSION,
       },
       {
         clients,
         clock: systemClock,
-        interrupt: signals.interrupt,
-        openAuditLog: () => openAuditDestination(options.logFile),
-        onAccountDone: progress.update,
-        onForcedExit: signals.onForcedExit,
-        exitCodeForError,
-        onLint: (warnings) => reportLint(warnings, options.strict, io, options.redact),
+        stop,
+        audit,
+        mask: (field, value) => maskValue(field, value),
+        onProgress: (p) => progress.update(p.accountsDone, p.accountsTotal, p.listing),
       },
     );
     progress.finish();
-    const { plan, redactor } = outcome;
-    io.stdout(options.output === 'json' ? renderJson(plan, redactor) : renderText(plan, redactor));
-    if (options.planOut !== undefined) await writeFile(options.planOut, renderJson(plan, redactor));
-    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (summaryFile) await appendFile(summaryFile, renderMarkdown(plan, redactor));
-    if (outcome.refusal !== null) io.stderr(`error: ${outcome.refusal.message}\n`);
-    const code = exitCodeForOutcome(outcome, options.detailedExitcode);
-    outcome.finish(code);
-    return code;
-  } finally {
+    summary = result.report.summary;
+    organizationId = result.organization.id;
+    const ending = { report: result.report, refusal: result.refusal, stopped: stop.reason };
+    exitCode = exitCodeForRun(ending, options.detailedExitcode);
+    const failures = [...failureReasons(ending), ...(await writeOutputs(result, redactor, options, io))];
+    if (audit.failure !== null) failures.unshift(audit.failure.message);
+    if (failures.length > 0) {
+      if (exitCode !== EXIT.interrupted) exitCode = EXIT.failure;
+      reason = failures.join('; ');
+      for (const failure of failures) io.stderr(`error: ${failure}\n`);
+    }
+    return exitCode;
+  } catch (error) {
     progress.finish();
+    exitCode = exitCodeForError(error);
+    reason = describeError(error, io.env).split('\n')[0];
+    reportError(error, io);
+    return exitCode;
+  } finally {
+    endRun();
     signals.dispose();
-    for (const client of Object.values(clients)) client.destroy();
+    destination.close();
+    for (const client of Object.values(clients ?? {})) client.destroy();
   }
+}
+
+function startFields(
+  options: RunCliOptions,
+  inputs: RunInputs | undefined,
+  prepared: PreparedRun | undefined,
+  env: Readonly<Record<string, string | undefined>> = {},
+) {
+  const ci = ciContext(env);
+  return {
+    mode: options.mode,
+    policyFile: inputs?.loaded.file ?? options.policy,
+    policySha256: inputs?.loaded.sha256 ?? null,
+    callerAccountId: prepared?.caller.accountId ?? null,
+    callerArn: prepared?.caller.arn ?? null,
+    toolVersion: TOOL_VERSION,
+    ...(options.plan === undefined ? {} : { planFile: options.plan }),
+    ...(Object.keys(ci).length === 0 ? {} : { ci }),
+  };
+}
+
+/**
+ * The outputs of a finished run, each on its own: the saved plan first (whole or not at all), then
+ * stdout, then the step summary. Returns one line per output that could not be written.
+ */
+async function writeOutputs(
+  result: RunResult,
+  redactor: Redactor,
+  options: RunCliOptions,
+  io: Io,
+): Promise<string[]> {
+  const report: RunReport = result.report;
+  const failures: string[] = [];
+  if (options.planOut !== undefined) {
+    try {
+      await writeFileAtomic(options.planOut, renderJson(report, redactor));
+    } catch (error) {
+      failures.push(`cannot write the plan to ${options.planOut}: ${describeFsError(error)}`);
+    }
+  }
+  io.stdout(options.output === 'json' ? renderJson(report, redactor) : renderText(report, redactor));
+  const stdoutError = await io.flushStdout();
+  if (stdoutError !== null) failures.push(`cannot write to stdout: ${describeFsError(stdoutError)}`);
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    try {
+      await appendStepSummary(summaryFile, renderMarkdown(report, redactor));
+    } catch (error) {
+      failures.push(`cannot write the step summary GITHUB_STEP_SUMMARY=${summaryFile}: ${describeFsError(error)}`);
+    }
+  }
+  return failures;
 }

@@ -1,38 +1,36 @@
-import type { Interrupt } from '../engine/interrupt.js';
+import type { RunStop } from '../engine/stop.js';
+
+/** SIGHUP (a closed terminal, a CI runner going away) is a request to stop, like SIGTERM. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * SIGINT/SIGTERM: the first asks the run to stop (no new write starts; writes in flight finish and are
- * logged; run.end is written). A second exits at once with 130, after writing synchronously a
- * `change.failed` line (`written: null`) for each write still waiting for AWS's answer, and run.end.
+ * The first stop signal asks the run to stop (no new write starts; writes in flight finish and are
+ * logged; run.end is written). A second one calls `onForcedExit` — which must log synchronously — and
+ * exits at once with 130.
  */
-export function installInterruptHandlers(
-  onFirst: (signal: NodeJS.Signals) => void,
+export function installSignalHandlers(
+  stop: RunStop,
+  handlers: { onFirst(signal: NodeJS.Signals): void; onForcedExit(): void },
   exit: (code: number) => void = (code) => process.exit(code),
-): { interrupt: Interrupt; onForcedExit(lastWords: () => void): void; dispose(): void } {
-  const state = { requested: false };
-  let lastWords: (() => void) | undefined;
+): { dispose(): void } {
+  let signalled = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (state.requested) {
+    if (signalled) {
       try {
-        lastWords?.();
+        handlers.onForcedExit();
       } finally {
         exit(130);
       }
       return;
     }
-    state.requested = true;
-    onFirst(signal);
+    signalled = true;
+    stop.stop('interrupted');
+    handlers.onFirst(signal);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
   return {
-    interrupt: state,
-    onForcedExit(fn) {
-      lastWords = fn;
-    },
     dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const signal of STOP_SIGNALS) process.off(signal, handler);
     },
   };
 }

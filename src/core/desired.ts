@@ -67,6 +67,9 @@ export function decideAccount(
   policy: DesiredPolicy,
   ctx: DecisionContext,
 ): AccountDecision {
+  // SPEC round 2, "Deciding an item" 1: an account that is not ACTIVE is decided from the listing alone.
+  const byState = decideByState(account);
+  if (byState !== null) return byState;
   const { include, exclude } = policy.scope;
   if (include !== null && matchSelector(include, account) === null)
     return { kind: 'skip', reason: 'out-of-scope' };
@@ -82,9 +85,12 @@ export function decideAccount(
     }
   }
 
-  if (account.state !== 'ACTIVE') return { kind: 'skip', reason: SKIP_BY_STATE[account.state] };
-
   return { kind: 'manage', contacts: desiredContacts(account, policy) };
+}
+
+/** Non-ACTIVE accounts are skipped before anything else is read for them (tags, OUs, contacts). */
+export function decideByState(account: Pick<Account, 'state'>): AccountDecision | null {
+  return account.state === 'ACTIVE' ? null : { kind: 'skip', reason: SKIP_BY_STATE[account.state] };
 }
 
 /** Default contacts, then each matching override in order; a later override wins field by field. */

@@ -1,17 +1,24 @@
 import { changedFields } from './normalise.js';
-import type {
-  Action,
-  Contact,
-  ContactType,
-  ItemError,
-  ObservedContact,
-  PlanAccount,
-  PlanItem,
-  Result,
-  SkipReason,
-  Summary,
+import {
+  CONTACT_FIELDS,
+  CONTACT_TYPES,
+  type Contact,
+  type ContactType,
+  type ItemError,
+  itemKey,
+  NOT_WRITTEN_REASONS,
+  type NotWrittenReason,
+  type ObservedContact,
+  type Outcomes,
+  type PlannedAccount,
+  type PlannedItem,
+  type ReportAccount,
+  type ReportItem,
+  type SkipReason,
+  type Summary,
+  type WriteItem,
+  type WriteOutcome,
 } from './types.js';
-import { CONTACT_FIELDS } from './types.js';
 
 /** Compares what an account has with what the policy wants: one item per account and contact type. */
 export function planItem(
@@ -19,75 +26,124 @@ export function planItem(
   type: ContactType,
   desired: Contact,
   observed: ObservedContact,
-): PlanItem {
+): PlannedItem {
   switch (observed.kind) {
     case 'missing':
-      return item(accountId, type, 'create', { after: desired, changedFields: [...CONTACT_FIELDS] });
+      return { accountId, type, action: 'create', after: desired, changedFields: [...CONTACT_FIELDS] };
     case 'error':
-      return item(accountId, type, 'error', { error: observed.error });
+      return { accountId, type, action: 'error', error: observed.error };
     case 'present': {
       const changed = changedFields(observed.contact, desired);
       return changed.length === 0
-        ? item(accountId, type, 'noop', { before: observed.contact, after: observed.contact })
-        : item(accountId, type, 'update', {
-            before: observed.contact,
-            after: desired,
-            changedFields: changed,
-          });
+        ? { accountId, type, action: 'noop', current: observed.contact }
+        : { accountId, type, action: 'update', before: observed.contact, after: desired, changedFields: changed };
     }
+    default:
+      return assertNever(observed);
   }
 }
 
 /** An item that could not be planned because something about its account could not be read. */
-export function errorItem(accountId: string, type: ContactType, error: ItemError): PlanItem {
-  return item(accountId, type, 'error', { error });
+export function errorItem(accountId: string, type: ContactType, error: ItemError): PlannedItem {
+  return { accountId, type, action: 'error', error };
 }
 
-export function skipItem(accountId: string, type: ContactType, reason: SkipReason): PlanItem {
-  return item(accountId, type, 'skip', { reason });
+export function skipItem(accountId: string, type: ContactType, reason: SkipReason): PlannedItem {
+  return { accountId, type, action: 'skip', reason };
 }
 
-/** The result an item has before anything is written: what a dry-run reports. */
-export function initialResult(action: Action): Result {
-  switch (action) {
-    case 'create':
-    case 'update':
-      return 'planned';
-    case 'noop':
-      return 'unchanged';
-    case 'skip':
-      return 'skipped';
-    case 'error':
-      return 'failed';
-    default:
-      return assertNever(action);
-  }
-}
-
-export function isWrite(item: PlanItem): boolean {
+export function isWrite(item: PlannedItem): item is WriteItem {
   return item.action === 'create' || item.action === 'update';
 }
 
-function item(
-  accountId: string,
-  type: ContactType,
-  action: Action,
-  fields: Partial<Pick<PlanItem, 'before' | 'after' | 'changedFields' | 'reason'>> & { error?: ItemError },
-): PlanItem {
-  return {
-    accountId,
-    type,
-    action,
-    result: initialResult(action),
-    before: fields.before ?? null,
-    after: fields.after ?? null,
-    changedFields: fields.changedFields ?? [],
-    reason: fields.reason ?? null,
-    error: fields.error ?? null,
-  };
+/**
+ * The report's view of one item: the plan and (in apply mode) the outcome of its write, flattened into
+ * the SPEC JSON fields. A dry-run's writes are `planned`.
+ */
+export function reportItem(item: PlannedItem, outcome: WriteOutcome | undefined): ReportItem {
+  const base = { accountId: item.accountId, type: item.type, action: item.action };
+  switch (item.action) {
+    case 'create':
+    case 'update': {
+      const fields = {
+        ...base,
+        before: item.action === 'update' ? item.before : null,
+        after: item.after,
+        changedFields: item.changedFields,
+      };
+      if (outcome === undefined) return { ...fields, result: 'planned', reason: null, error: null };
+      switch (outcome.kind) {
+        case 'applied':
+          return { ...fields, result: 'applied', reason: null, error: null };
+        case 'failed':
+          return { ...fields, result: 'failed', reason: null, error: outcome.error };
+        case 'not-written':
+          return {
+            ...fields,
+            result: outcome.reason === 'already-in-sync' ? 'unchanged' : 'skipped',
+            reason: outcome.reason,
+            error: null,
+          };
+        default:
+          return assertNever(outcome);
+      }
+    }
+    case 'noop':
+      return {
+        ...base,
+        result: 'unchanged',
+        before: item.current,
+        after: item.current,
+        changedFields: [],
+        reason: null,
+        error: null,
+      };
+    case 'skip':
+      return {
+        ...base,
+        result: 'skipped',
+        before: null,
+        after: null,
+        changedFields: [],
+        reason: item.reason,
+        error: null,
+      };
+    case 'error':
+      return {
+        ...base,
+        result: 'failed',
+        before: null,
+        after: null,
+        changedFields: [],
+        reason: null,
+        error: item.error,
+      };
+    default:
+      return assertNever(item);
+  }
 }
 
-export function summarise(accounts: readonly PlanAccount[]): Summary {
+/** Plan and outcomes, as the report's accounts: sorted by account id, items in type order. */
+export function reportAccounts(accounts: readonly PlannedAccount[], outcomes: Outcomes): ReportAccount[] {
+  return sortAccounts(
+    accounts.map((account) => ({
+      accountId: account.accountId,
+      accountName: account.accountName,
+      state: account.state,
+      items: account.items.map((item) => reportItem(item, outcomes.get(itemKey(item)))),
+    })),
+  );
+}
+
+function emptyNotWritten(): Record<NotWrittenReason, number> {
+  return Object.fromEntries(NOT_WRITTEN_REASONS.map((r) => [r, 0])) as Record<NotWrittenReason, number>;
+}
+
+/**
+ * Counts contacts by what the plan said and what happened. `inSync` includes saved-plan items found
+ * already in sync; `skipped` counts every item reported `skipped` (decided skips and writes not made).
+ */
+export function summarise(accounts: readonly ReportAccount[]): Summary {
   const summary: Summary = {
     accounts: accounts.length,
     items: 0,
@@ -97,25 +153,39 @@ export function summarise(accounts: readonly PlanAccount[]): Summary {
     skipped: 0,
     failed: 0,
     applied: 0,
+    notWritten: emptyNotWritten(),
   };
   for (const account of accounts) {
     for (const it of account.items) {
       summary.items += 1;
-      if (it.action === 'noop') summary.inSync += 1;
       if (it.action === 'create') summary.create += 1;
       if (it.action === 'update') summary.update += 1;
+      if (it.result === 'unchanged') summary.inSync += 1;
       if (it.result === 'skipped') summary.skipped += 1;
       if (it.result === 'failed') summary.failed += 1;
       if (it.result === 'applied') summary.applied += 1;
+      if (isWriteAction(it.action) && it.reason !== null && isNotWrittenReason(it.reason))
+        summary.notWritten[it.reason] += 1;
     }
   }
   return summary;
 }
 
+function isWriteAction(action: ReportItem['action']): boolean {
+  return action === 'create' || action === 'update';
+}
+
+export function isNotWrittenReason(reason: string): reason is NotWrittenReason {
+  return (NOT_WRITTEN_REASONS as readonly string[]).includes(reason);
+}
+
+const TYPE_ORDER = Object.fromEntries(CONTACT_TYPES.map((t, i) => [t, i])) as Record<ContactType, number>;
+
 /** Accounts sorted by id and items by type order, so output is stable whatever order reads finished in. */
-export function sortAccounts(accounts: PlanAccount[]): PlanAccount[] {
-  const order: Record<ContactType, number> = { SECURITY: 0, OPERATIONS: 1, BILLING: 2 };
-  for (const a of accounts) a.items.sort((x, y) => order[x.type] - order[y.type]);
+export function sortAccounts<A extends { accountId: string; items: { type: ContactType }[] }>(
+  accounts: A[],
+): A[] {
+  for (const a of accounts) a.items.sort((x, y) => TYPE_ORDER[x.type] - TYPE_ORDER[y.type]);
   return accounts.sort((a, b) => a.accountId.localeCompare(b.accountId));
 }
 

@@ -26,6 +26,7 @@ export interface Settings {
   concurrency?: number;
   maxChanges?: number;
   managementAccount: 'manage' | 'skip';
+  requestTimeoutSeconds?: number;
   allowedEmailDomains?: readonly string[];
   rateLimits?: {
     getAlternateContact?: RateLimit;

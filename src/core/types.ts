@@ -69,25 +69,86 @@ export type ObservedContact =
 export const ACTIONS = ['create', 'update', 'noop', 'skip', 'error'] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/**
+ * Why an account's items are not managed in this run. Decided before any write, from the listing, the
+ * scope and the settings (SPEC round 2, "Deciding an item"). `not-read`: the run was stopped (a signal,
+ * a broken audit log) before this account's contacts were read.
+ */
+export const SKIP_REASONS = [
+  'suspended',
+  'closed',
+  'pending-closure',
+  'pending-activation',
+  'out-of-scope',
+  'excluded',
+  'management-account',
+  'management-account-delegated-admin',
+  'not-read',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/**
+ * Why a planned write was not made. `already-in-sync`: a saved plan's item whose account already holds
+ * the desired contact (reported in sync, not stale). `audit-log-failed`: the audit log could not be
+ * written, so no write may start (SPEC: no write without its `change.started` line).
+ */
+export const NOT_WRITTEN_REASONS = [
+  'stale',
+  'already-in-sync',
+  'max-changes',
+  'interrupted',
+  'audit-log-failed',
+] as const;
+export type NotWrittenReason = (typeof NOT_WRITTEN_REASONS)[number];
+
+/** Every reason an output may give; every view words each one (render/reasons.ts). */
+export type Reason = SkipReason | NotWrittenReason;
+export const REASONS: readonly Reason[] = [...SKIP_REASONS, ...NOT_WRITTEN_REASONS];
+
+interface ItemKey {
+  accountId: string;
+  type: ContactType;
+}
+
+/** One account-and-type decision of the plan. Immutable: what happened to it is a WriteOutcome. */
+export type PlannedItem =
+  | (ItemKey & { action: 'create'; after: Contact; changedFields: ContactField[] })
+  | (ItemKey & { action: 'update'; before: Contact; after: Contact; changedFields: ContactField[] })
+  | (ItemKey & { action: 'noop'; current: Contact })
+  | (ItemKey & { action: 'skip'; reason: SkipReason })
+  | (ItemKey & { action: 'error'; error: ItemError });
+
+/** A planned item that writes to AWS. */
+export type WriteItem = Extract<PlannedItem, { action: 'create' | 'update' }>;
+
+export interface PlannedAccount {
+  accountId: string;
+  accountName: string;
+  state: AccountState;
+  items: PlannedItem[];
+}
+
+/**
+ * What happened to one write. `written` on a failure: true when AWS accepted the write but the read-back
+ * did not confirm it, false when AWS does not hold the value, null when nobody can tell.
+ */
+export type WriteOutcome =
+  | { kind: 'applied'; attempts: number }
+  | { kind: 'failed'; error: ItemError; attempts: number; written: boolean | null }
+  | { kind: 'not-written'; reason: NotWrittenReason };
+
+/** Outcomes by item; the key is `itemKey(item)`. */
+export type Outcomes = ReadonlyMap<string, WriteOutcome>;
+
+export function itemKey(item: { accountId: string; type: ContactType }): string {
+  return `${item.accountId}/${item.type}`;
+}
+
 export const RESULTS = ['planned', 'unchanged', 'skipped', 'failed', 'applied'] as const;
 export type Result = (typeof RESULTS)[number];
 
-/** Why an item is skipped or was not written. Open-ended on purpose: SPEC lists examples, not a closed set. */
-export type SkipReason =
-  | 'out-of-scope'
-  | 'excluded'
-  | 'not-selected'
-  | 'suspended'
-  | 'pending-closure'
-  | 'closed'
-  | 'pending-activation'
-  | 'management-account'
-  | 'management-account-delegated-admin'
-  | 'stale'
-  | 'max-changes'
-  | 'interrupted';
-
-export interface PlanItem {
+/** One item of the SPEC JSON document: the plan and, in apply mode, its outcome, flattened. */
+export interface ReportItem {
   accountId: string;
   type: ContactType;
   action: Action;
@@ -95,19 +156,23 @@ export interface PlanItem {
   before: Contact | null;
   after: Contact | null;
   changedFields: ContactField[];
-  reason: SkipReason | string | null;
+  reason: Reason | null;
   error: ItemError | null;
 }
 
-export interface PlanAccount {
+export interface ReportAccount {
   accountId: string;
   accountName: string;
   state: AccountState;
-  items: PlanItem[];
+  items: ReportItem[];
 }
 
 export type Mode = 'dry-run' | 'apply';
 
+/**
+ * Counts of contacts (account × type items), and of accounts. `skipped` counts every item not written
+ * for a reason; `notWritten` breaks out the planned writes among them, so each breakdown adds up.
+ */
 export interface Summary {
   accounts: number;
   items: number;
@@ -117,15 +182,28 @@ export interface Summary {
   skipped: number;
   failed: number;
   applied: number;
+  notWritten: Record<NotWrittenReason, number>;
+}
+
+/** A selector or rule of the policy that deserves a reviewer's eye (SPEC round 2, "Deciding an item" 3). */
+export interface PolicyWarning {
+  path: string;
+  message: string;
 }
 
 /** The SPEC JSON document (`--output json`, `--plan-out`). */
-export interface Plan {
+export interface RunReport {
   version: 1;
   runId: string;
   mode: Mode;
+  /** When the run ended (ISO 8601): how old a saved plan is. */
+  createdAt: string;
   policy: { file: string; sha256: string };
   organization: { id: string; managementAccountId: string };
+  caller: { accountId: string; arn: string };
+  /** How `[redacted:…]` masks were made, so a saved plan's masks can be checked (or refused). */
+  redaction: { key: string } | null;
   summary: Summary;
-  accounts: PlanAccount[];
+  warnings: PolicyWarning[];
+  accounts: ReportAccount[];
 }

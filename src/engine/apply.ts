@@ -1,18 +1,16 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { contactsEqual } from '../core/normalise.js';
-import type { Contact, ItemError, PlanItem } from '../core/types.js';
-import { AwsCallError } from '../errors.js';
+import type { Contact, ItemError, WriteItem, WriteOutcome } from '../core/types.js';
+import { AwsCallError, WriteNotSentError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { ContactsGateway } from './contacts-gateway.js';
-import type { Interrupt } from './interrupt.js';
+import type { RunStop } from './stop.js';
 
 export interface ApplyDeps {
   gateway: ContactsGateway;
   audit: AuditLog;
-  interrupt: Interrupt;
+  stop: RunStop;
   clock: Clock;
-  /** Items whose `change.started` is logged and whose outcome is not yet: for a forced exit. */
-  inFlight: Set<PlanItem>;
 }
 
 /** Read-back delays: AWS answers reads from a store that may lag a write by a moment. */
@@ -20,60 +18,74 @@ const READ_BACK_DELAYS_MS = [0, 500, 1500];
 
 type ReadBack = { kind: 'equal' } | { kind: 'differs' } | { kind: 'error'; error: ItemError };
 
-/**
- * Writes one create/update item, then reads it back; `applied` only when AWS now holds the desired contact.
- * Mutates `item.result` (and `reason`/`error`). Never throws: one account's failure never stops the others.
- */
-export async function applyItem(item: PlanItem, deps: ApplyDeps): Promise<void> {
-  const desired = item.after;
-  if (desired === null) throw new Error(`item ${item.accountId}/${item.type} has no desired contact`);
-  if (deps.interrupt.requested) {
-    item.result = 'skipped';
-    item.reason = 'interrupted';
-    return;
-  }
+const READ_BACK_MISMATCH: ItemError = {
+  code: 'ReadBackMismatch',
+  message: 'the contact read back after the write does not equal the policy',
+};
 
-  deps.audit.changeStarted(item);
-  deps.inFlight.add(item);
-  try {
-    await writeAndVerify(item, desired, deps);
-  } finally {
-    deps.inFlight.delete(item);
+/**
+ * Writes one create/update item, then reads it back: `applied` only when AWS now holds the desired
+ * contact. Logs `change.started` before the write is sent and one outcome line after. Never throws: one
+ * account's failure never stops the others.
+ */
+export async function applyItem(item: WriteItem, accountName: string, deps: ApplyDeps): Promise<WriteOutcome> {
+  if (deps.stop.reason !== null) return { kind: 'not-written', reason: deps.stop.reason };
+  if (!deps.audit.changeStarted(item, accountName)) return { kind: 'not-written', reason: 'audit-log-failed' };
+  const outcome = await writeAndVerify(item, deps);
+  if (outcome.kind === 'applied') deps.audit.changeApplied(item, accountName, outcome.attempts);
+  else if (outcome.kind === 'failed')
+    deps.audit.changeFailed(item, accountName, outcome.error, outcome.attempts, outcome.written);
+  else {
+    // Stopped inside the process before it was sent: AWS never saw it.
+    const error = { code: 'NotSent', message: `not sent: ${outcome.reason}` };
+    deps.audit.changeFailed(item, accountName, error, 0, false);
   }
+  return outcome;
 }
 
-async function writeAndVerify(item: PlanItem, desired: Contact, deps: ApplyDeps): Promise<void> {
+async function writeAndVerify(item: WriteItem, deps: ApplyDeps): Promise<WriteOutcome> {
+  const desired = item.after;
   let attempts: number;
   try {
     ({ attempts } = await deps.gateway.write(item.accountId, item.type, desired));
   } catch (error) {
+    const notSent = findNotSent(error);
+    if (notSent !== undefined) return { kind: 'not-written', reason: notSent.reason };
     const e = AwsCallError.from('account:PutAlternateContact', error);
     const failure = { code: e.code, message: e.message };
-    // A 4xx answer is a refusal: nothing was written. Without an answer (connection lost) or with a 5xx,
-    // AWS may have applied the write, so ask it rather than tell the auditor "not written".
+    const tried = e.attempts ?? 1;
+    // A 4xx answer is a refusal: nothing was written. Without an answer (connection lost, timed out) or
+    // with a 5xx, AWS may have applied the write, so ask it rather than tell the auditor "not written".
     if (e.httpStatus !== undefined && e.httpStatus >= 400 && e.httpStatus < 500) {
-      fail(item, failure, e.attempts ?? 1, false, deps.audit);
-      return;
+      return { kind: 'failed', error: failure, attempts: tried, written: false };
     }
     const back = await readBack(item, desired, deps);
-    if (back.kind === 'equal') succeed(item, e.attempts ?? 1, deps.audit);
-    else fail(item, failure, e.attempts ?? 1, back.kind === 'differs' ? false : null, deps.audit);
-    return;
+    if (back.kind === 'equal') return { kind: 'applied', attempts: tried };
+    return {
+      kind: 'failed',
+      error: failure,
+      attempts: tried,
+      written: back.kind === 'differs' ? false : null,
+    };
   }
 
   const back = await readBack(item, desired, deps);
-  if (back.kind === 'equal') succeed(item, attempts, deps.audit);
-  else if (back.kind === 'error') fail(item, back.error, attempts, true, deps.audit);
-  else {
-    const mismatch = {
-      code: 'ReadBackMismatch',
-      message: 'the contact read back after the write does not equal the policy',
-    };
-    fail(item, mismatch, attempts, true, deps.audit);
-  }
+  if (back.kind === 'equal') return { kind: 'applied', attempts };
+  return {
+    kind: 'failed',
+    error: back.kind === 'error' ? back.error : READ_BACK_MISMATCH,
+    attempts,
+    written: true,
+  };
 }
 
-async function readBack(item: PlanItem, desired: Contact, deps: ApplyDeps): Promise<ReadBack> {
+function findNotSent(error: unknown): WriteNotSentError | undefined {
+  if (error instanceof WriteNotSentError) return error;
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause instanceof WriteNotSentError ? cause : undefined;
+}
+
+async function readBack(item: WriteItem, desired: Contact, deps: ApplyDeps): Promise<ReadBack> {
   let last: ReadBack = { kind: 'differs' };
   for (const delay of READ_BACK_DELAYS_MS) {
     if (delay > 0) await deps.clock.sleep(delay);
@@ -83,19 +95,4 @@ async function readBack(item: PlanItem, desired: Contact, deps: ApplyDeps): Prom
     last = { kind: 'differs' };
   }
   return last;
-}
-
-function succeed(item: PlanItem, attempts: number, audit: AuditLog) {
-  item.result = 'applied';
-  audit.changeApplied(item, attempts);
-}
-
-/**
- * `written`: true when the write succeeded but the read-back did not confirm it, false when AWS does not
- * hold the value, null when nobody can tell (no answer, and the read-back failed too).
- */
-function fail(item: PlanItem, error: ItemError, attempts: number, written: boolean | null, audit: AuditLog) {
-  item.result = 'failed';
-  item.error = error;
-  audit.changeFailed(item, error, attempts, written);
 }

@@ -13,6 +13,7 @@ import { policyUsesOus, policyUsesTags } from '../core/desired.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import type { Account, Organization } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import type { RunStop } from './stop.js';
 
 /** Organizations' own request rate is low (a few per second); tag reads stay at a modest parallelism. */
 const TAG_READ_CONCURRENCY = 4;
@@ -27,21 +28,24 @@ export async function preflight(client: OrganizationsClient): Promise<Organizati
 /**
  * Every account of the organization as ListAccounts pages arrive, for a run without `--accounts`. OU paths
  * (a walk of the OU tree, a few calls) come first when the policy uses OUs; tags are left to the scan, which
- * reads them per account while other accounts' contacts are read (ScanDeps.readTags).
+ * reads them per account while other accounts' contacts are read. A stop ends the listing.
  */
 export async function* streamRunAccounts(
   client: OrganizationsClient,
   policy: DesiredPolicy,
+  stop: RunStop,
 ): AsyncGenerator<Account> {
   const ous = policyUsesOus(policy) ? await listAccountOus(client) : undefined;
   for await (const account of streamAccounts(client)) {
+    if (stop.reason !== null) return;
     yield ous === undefined ? account : { ...account, ous: ous.get(account.id) ?? [] };
   }
 }
 
 /**
  * Lists the accounts of the run: every account, or those named with `--accounts`, with OU paths and tags
- * fetched only when the policy refers to them.
+ * fetched only when the policy refers to them (and tags only for ACTIVE accounts: the others are decided
+ * from the listing alone).
  */
 export async function listRunAccounts(
   client: OrganizationsClient,
@@ -67,8 +71,51 @@ export async function listRunAccounts(
   if (policyUsesTags(policy)) {
     const limit = pLimit(TAG_READ_CONCURRENCY);
     accounts = await Promise.all(
-      accounts.map((a) => limit(async () => ({ ...a, tags: await listAccountTags(client, a.id) }))),
+      accounts.map((a) =>
+        a.state === 'ACTIVE' ? limit(async () => ({ ...a, tags: await listAccountTags(client, a.id) })) : a,
+      ),
     );
   }
   return accounts;
+}
+
+/** An account listing whose completion the write queue waits for, counted for the progress display. */
+export interface TrackedListing {
+  accounts: AsyncIterable<Account>;
+  /** True once every account was listed; false when the listing failed or was stopped. */
+  complete: Promise<boolean>;
+  readonly listed: number;
+  readonly listing: boolean;
+}
+
+export function trackListing(source: AsyncIterable<Account> | Iterable<Account>, stop: RunStop): TrackedListing {
+  let listed = 0;
+  let listing = true;
+  let markDone: (complete: boolean) => void = () => {};
+  const complete = new Promise<boolean>((resolve) => {
+    markDone = resolve;
+  });
+  async function* accounts() {
+    let finished = false;
+    try {
+      for await (const account of source) {
+        listed += 1;
+        yield account;
+      }
+      finished = stop.reason === null;
+    } finally {
+      listing = false;
+      markDone(finished);
+    }
+  }
+  return {
+    accounts: accounts(),
+    complete,
+    get listed() {
+      return listed;
+    },
+    get listing() {
+      return listing;
+    },
+  };
 }

@@ -1,41 +1,44 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { normaliseField } from '../core/normalise.js';
-import { isWrite } from '../core/plan.js';
-import { maskValue } from '../core/redact.js';
+import { type DecisionContext, decideAccount } from '../core/desired.js';
+import { contactsEqual, normaliseField } from '../core/normalise.js';
+import { planItem } from '../core/plan.js';
+import type { DesiredPolicy } from '../core/policy.js';
 import {
   ACTIONS,
+  type Account,
   CONTACT_FIELDS,
   CONTACT_TYPES,
   type Contact,
+  type ContactField,
+  type ItemError,
   type Organization,
-  type Plan,
+  REASONS,
+  type ReportAccount,
   RESULTS,
+  type WriteItem,
 } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { LoadedPolicy } from '../policy/load.js';
+import type { ContactsGateway } from './contacts-gateway.js';
 
 const contact = z
   .object({ name: z.string(), title: z.string(), email: z.string(), phone: z.string() })
   .nullable();
 
-/** The SPEC plan document, as `--plan-out` writes it. Unknown keys are tolerated (newer minor versions). */
+/**
+ * The SPEC plan document, as `--plan-out` writes it. Unknown keys are tolerated (newer minor versions);
+ * fields added in round 2 are optional so that older plans still read.
+ */
 const PlanFileSchema = z.object({
   version: z.literal(1),
   runId: z.string(),
   mode: z.enum(['dry-run', 'apply']),
+  createdAt: z.string().optional(),
   policy: z.object({ file: z.string(), sha256: z.string() }),
   organization: z.object({ id: z.string(), managementAccountId: z.string() }),
-  summary: z.object({
-    accounts: z.number(),
-    items: z.number(),
-    inSync: z.number(),
-    create: z.number(),
-    update: z.number(),
-    skipped: z.number(),
-    failed: z.number(),
-    applied: z.number(),
-  }),
+  caller: z.object({ accountId: z.string(), arn: z.string() }).optional(),
+  redaction: z.object({ key: z.string() }).nullable().optional(),
   accounts: z.array(
     z.object({
       accountId: z.string(),
@@ -50,7 +53,7 @@ const PlanFileSchema = z.object({
           before: contact,
           after: contact,
           changedFields: z.array(z.enum(CONTACT_FIELDS)),
-          reason: z.string().nullable(),
+          reason: z.enum(REASONS).nullable(),
           error: z.object({ code: z.string(), message: z.string() }).nullable(),
         }),
       ),
@@ -58,7 +61,9 @@ const PlanFileSchema = z.object({
   ),
 });
 
-export async function readSavedPlan(file: string): Promise<Plan> {
+export type SavedPlan = z.infer<typeof PlanFileSchema>;
+
+export async function readSavedPlan(file: string): Promise<SavedPlan> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
@@ -74,42 +79,93 @@ export async function readSavedPlan(file: string): Promise<Plan> {
   return parsed.data;
 }
 
-/** A plan is applied only with the policy and in the organization it was made for. */
-export function checkPlanMatches(
-  plan: Plan,
-  file: string,
-  loaded: LoadedPolicy,
-  organization?: Organization,
-) {
+/** A plan is applied only with the policy it was made for (checked before any AWS call). */
+export function checkPlanPolicy(plan: SavedPlan, file: string, loaded: LoadedPolicy): void {
   if (plan.policy.sha256 !== loaded.sha256) {
     throw new GuardError(
       `${file} was made for another policy (sha256 ${plan.policy.sha256.slice(0, 12)}…); ${loaded.file} now has sha256 ${loaded.sha256.slice(0, 12)}…: make a new plan`,
     );
   }
-  if (organization !== undefined && plan.organization.id !== organization.id) {
+}
+
+/** …and in the organization it was made for (checked before any Account API call). */
+export function checkPlanOrganization(plan: SavedPlan, file: string, organization: Organization): void {
+  if (plan.organization.id !== organization.id) {
     throw new GuardError(
       `${file} was made for organization ${plan.organization.id}, but the credentials are for ${organization.id}`,
     );
   }
 }
 
-/** The accounts a saved plan writes to. */
-export function plannedWriteAccounts(plan: Plan): string[] {
-  return plan.accounts
-    .filter((a) => a.items.some((i) => isWrite(i) && i.result === 'planned'))
-    .map((a) => a.accountId);
+/** The accounts of the plan this run applies: all of them, or those named with `--accounts`. */
+export function selectPlanAccounts(plan: SavedPlan, selected: readonly string[] | undefined): ReportAccount[] {
+  if (selected === undefined) return plan.accounts;
+  const wanted = new Set(selected);
+  return plan.accounts.filter((a) => wanted.has(a.accountId));
 }
+
+/** The plan's writes that are still to be made, as the plan recorded them. */
+export function pendingWrites(accounts: readonly ReportAccount[]): WriteItem[] {
+  const writes: WriteItem[] = [];
+  for (const account of accounts) {
+    for (const i of account.items) {
+      if (i.result !== 'planned' || i.after === null) continue;
+      const key = { accountId: i.accountId, type: i.type, after: i.after, changedFields: i.changedFields };
+      if (i.action === 'create') writes.push({ ...key, action: 'create' });
+      else if (i.action === 'update' && i.before !== null) writes.push({ ...key, action: 'update', before: i.before });
+    }
+  }
+  return writes;
+}
+
+/** Masks a value the way the plan's masks were made, so a masked plan can be compared. */
+export type MaskFn = (field: ContactField, value: string) => string;
 
 /**
  * Whether a contact still equals what the plan recorded. A plan may hold masked values (`--redact`, or
- * SecureString values): those are compared through the same hash of the normalised value.
+ * SecureString values): those are compared through the same keyed mask of the normalised value.
  */
-export function sameAsPlanned(planned: Contact | null, current: Contact | null): boolean {
+export function sameAsPlanned(planned: Contact | null, current: Contact | null, mask: MaskFn): boolean {
   if (planned === null || current === null) return planned === current;
   return CONTACT_FIELDS.every((field) => {
     const recorded = planned[field];
     return recorded.startsWith('[redacted:')
-      ? recorded === maskValue(field, current[field])
+      ? recorded === mask(field, current[field])
       : normaliseField(field, recorded) === normaliseField(field, current[field]);
   });
+}
+
+/** What re-checking one saved item found: write it (with what the account holds now), or why not. */
+export type Recheck =
+  | { kind: 'write'; item: WriteItem }
+  | { kind: 'not-written'; reason: 'stale' | 'already-in-sync' }
+  | { kind: 'error'; error: ItemError };
+
+/**
+ * `--apply --plan`: re-derives a saved item from the (identical) policy for the account as it is listed
+ * now, and re-reads the account. In sync already → `already-in-sync`; a contact that differs from both
+ * the plan's `before` and its `after`, or an account the policy now decides otherwise → `stale`.
+ */
+export async function recheckSavedItem(
+  saved: WriteItem,
+  account: Account | undefined,
+  policy: DesiredPolicy,
+  decision: DecisionContext,
+  gateway: ContactsGateway,
+  mask: MaskFn,
+): Promise<Recheck> {
+  const decided = account === undefined ? null : decideAccount(account, policy, decision);
+  const desired = decided?.kind === 'manage' ? decided.contacts[saved.type]?.contact : undefined;
+  if (desired === undefined || !sameAsPlanned(saved.after, desired, mask))
+    return { kind: 'not-written', reason: 'stale' };
+  const observed = await gateway.read(saved.accountId, saved.type);
+  if (observed.kind === 'error') return { kind: 'error', error: observed.error };
+  const current = observed.kind === 'present' ? observed.contact : null;
+  if (current !== null && contactsEqual(current, desired)) return { kind: 'not-written', reason: 'already-in-sync' };
+  const plannedBefore = saved.action === 'update' ? saved.before : null;
+  if (!sameAsPlanned(plannedBefore, current, mask)) return { kind: 'not-written', reason: 'stale' };
+  const item = planItem(saved.accountId, saved.type, desired, observed);
+  // Unreachable after the checks above (current differs from desired), but the type system cannot know.
+  if (item.action !== 'create' && item.action !== 'update') return { kind: 'not-written', reason: 'already-in-sync' };
+  return { kind: 'write', item };
 }

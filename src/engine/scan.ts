@@ -1,47 +1,44 @@
 import pLimit from 'p-limit';
 import type { AuditLog } from '../audit/audit-log.js';
-import { type DecisionContext, decideAccount, managedTypes } from '../core/desired.js';
+import { type DecisionContext, decideAccount, decideByState, managedTypes } from '../core/desired.js';
 import { errorItem, planItem, skipItem } from '../core/plan.js';
 import type { DesiredPolicy } from '../core/policy.js';
-import type { Account, ContactType, PlanAccount, PlanItem, SkipReason } from '../core/types.js';
+import type { Account, ContactType, PlannedAccount, SkipReason } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
 import type { ContactsGateway } from './contacts-gateway.js';
-import type { Interrupt } from './interrupt.js';
+import type { RunStop } from './stop.js';
 
 export interface ScanDeps {
   gateway: ContactsGateway;
   audit: AuditLog;
-  interrupt: Interrupt;
-  /** Called with each item that would be written, as soon as its account is planned. */
-  onWrite?: (item: PlanItem) => void;
-  onAccountDone?: (account: PlanAccount) => void;
+  stop: RunStop;
+  /** Each account as soon as it is planned (its writes may be queued at once). */
+  onPlanned?: (account: PlannedAccount) => void;
   /** Reads an account's tags when the policy uses tags and the account was listed without them. */
   readTags?: (accountId: string) => Promise<Record<string, string>>;
 }
 
 /**
  * Reads every managed contact of every account (at most `concurrency` accounts at once) and plans each
- * item. Accounts not reached because of an interrupt are reported as skipped, not silently dropped.
+ * item. Accounts are scanned as they are listed: the listing is never held up by the scan. Accounts not
+ * reached because the run was stopped are reported as not read, not silently dropped.
  */
 export async function scanAccounts(
-  accounts: Iterable<Account> | AsyncIterable<Account>,
+  accounts: AsyncIterable<Account> | Iterable<Account>,
   policy: DesiredPolicy,
   ctx: DecisionContext,
   concurrency: number,
   deps: ScanDeps,
-): Promise<PlanAccount[]> {
+): Promise<PlannedAccount[]> {
   const types = managedTypes(policy);
   const limit = pLimit(concurrency);
   const scanOne = (account: Account) =>
     limit(async () => {
-      const planned = deps.interrupt.requested
-        ? skippedAccount(account, types, 'interrupted')
-        : await planOneAccount(account, policy, ctx, types, deps);
-      deps.onAccountDone?.(planned);
+      const planned = await planAccount(account, policy, ctx, types, deps);
+      deps.onPlanned?.(planned);
       return planned;
     });
-  // Accounts are scanned as they are listed: the listing is never held up by the scan.
-  const planned: Promise<PlanAccount>[] = [];
+  const planned: Promise<PlannedAccount>[] = [];
   try {
     for await (const account of accounts) planned.push(scanOne(account));
   } catch (error) {
@@ -51,13 +48,18 @@ export async function scanAccounts(
   return Promise.all(planned);
 }
 
-async function planOneAccount(
+async function planAccount(
   account: Account,
   policy: DesiredPolicy,
   ctx: DecisionContext,
   types: readonly ContactType[],
   deps: ScanDeps,
-): Promise<PlanAccount> {
+): Promise<PlannedAccount> {
+  // Decided from the listing alone: nothing more is read for an account that is not ACTIVE.
+  const byState = decideByState(account);
+  if (byState?.kind === 'skip') return skippedAccount(account, types, byState.reason);
+  if (deps.stop.reason !== null) return skippedAccount(account, types, 'not-read');
+
   if (deps.readTags !== undefined && account.tags === undefined) {
     try {
       account = { ...account, tags: await deps.readTags(account.id) };
@@ -66,9 +68,8 @@ async function planOneAccount(
       // account whose contacts cannot be read, and the others go on.
       const e = AwsCallError.from('organizations:ListTagsForResource', cause);
       const error = { code: e.code, message: e.message };
-      const items = types.map((type) => errorItem(account.id, type, error));
-      for (const item of items) deps.audit.accountError(item.accountId, item.type, error);
-      return { accountId: account.id, accountName: account.name, state: account.state, items };
+      for (const type of types) deps.audit.accountError(account.id, account.name, type, error);
+      return { ...accountOf(account), items: types.map((type) => errorItem(account.id, type, error)) };
     }
   }
   const decision = decideAccount(account, policy, ctx);
@@ -77,25 +78,20 @@ async function planOneAccount(
   const items = await Promise.all(
     types.map(async (type) => {
       const desired = decision.contacts[type]!.contact;
-      const observed = await deps.gateway.read(account.id, type);
-      return planItem(account.id, type, desired, observed);
+      return planItem(account.id, type, desired, await deps.gateway.read(account.id, type));
     }),
   );
   for (const item of items) {
-    if (item.action === 'error' && item.error) deps.audit.accountError(item.accountId, item.type, item.error);
-    if (item.action === 'create' || item.action === 'update') {
-      deps.audit.drift(item);
-      deps.onWrite?.(item);
-    }
+    if (item.action === 'error') deps.audit.accountError(item.accountId, account.name, item.type, item.error);
+    if (item.action === 'create' || item.action === 'update') deps.audit.drift(item, account.name);
   }
-  return { accountId: account.id, accountName: account.name, state: account.state, items };
+  return { ...accountOf(account), items };
 }
 
-function skippedAccount(account: Account, types: readonly ContactType[], reason: SkipReason): PlanAccount {
-  return {
-    accountId: account.id,
-    accountName: account.name,
-    state: account.state,
-    items: types.map((type) => skipItem(account.id, type, reason)),
-  };
+function accountOf(account: Account) {
+  return { accountId: account.id, accountName: account.name, state: account.state };
+}
+
+function skippedAccount(account: Account, types: readonly ContactType[], reason: SkipReason): PlannedAccount {
+  return { ...accountOf(account), items: types.map((type) => skipItem(account.id, type, reason)) };
 }

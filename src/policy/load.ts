@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { type Document, isMap, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { PolicyError, type PolicyIssue } from '../errors.js';
 import { type PolicyDocument, validatePolicyDocument } from './schema.js';
@@ -21,12 +21,29 @@ function describeReadError(error: unknown): string {
   return `the policy file cannot be read: ${(error as Error).message}`;
 }
 
+/**
+ * A policy is a reviewed file of a few kilobytes; parsing YAML costs tens of times its size in memory,
+ * so a file beyond this is refused before it is read.
+ */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, size: number): PolicyIssue {
+  return {
+    file,
+    path: '',
+    message: `the policy file is ${size} bytes; the limit is ${MAX_POLICY_BYTES} bytes (1 MiB)`,
+  };
+}
+
 /** Reads and validates a policy file; throws one PolicyError listing every problem. */
 export async function readPolicy(file: string): Promise<LoadedPolicy> {
   let bytes: Uint8Array;
   try {
+    const { size, isFile } = await stat(file).then((st) => ({ size: st.size, isFile: st.isFile() }));
+    if (isFile && size > MAX_POLICY_BYTES) throw new PolicyError([tooLarge(file, size)]);
     bytes = await readFile(file);
   } catch (error) {
+    if (error instanceof PolicyError) throw error;
     throw new PolicyError([{ file, path: '', message: describeReadError(error) }], { cause: error });
   }
   return parsePolicy(bytes, file);
@@ -38,6 +55,7 @@ export async function readPolicy(file: string): Promise<LoadedPolicy> {
  */
 export function parsePolicy(source: string | Uint8Array, file: string): LoadedPolicy {
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
+  if (bytes.length > MAX_POLICY_BYTES) throw new PolicyError([tooLarge(file, bytes.length)]);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const document = validate(decodeText(source, file), file);
   return { file, sha256, document };
@@ -89,8 +107,11 @@ function validate(text: string, file: string): PolicyDocument {
     ]);
   }
 
-  const result = validatePolicyDocument(toData(yamlDocument, file));
-  if (result.success) return result.data;
+  const data = toData(yamlDocument, file);
+  const result = validatePolicyDocument(data);
+  if (result.success) return withTagsAsData(result.data, data, file, (path) =>
+    lineOfPath(yamlDocument, lineCounter, path),
+  );
   fail(
     flattenSchemaIssues(result.error.issues).map(({ path, message }) => ({
       file,
@@ -125,4 +146,52 @@ function describeYamlProblem(
     }
   }
   return { file, path: '', line, message: `invalid YAML: ${problem.message}` };
+}
+
+type TagRecord = Record<string, string>;
+
+/**
+ * Tag keys are data: `__proto__` is a valid Organizations tag key, and a plain object (or zod's record
+ * parser) would take it as the object's prototype and drop it. Every selector's tags are rebuilt from the
+ * YAML data into null-prototype objects.
+ */
+function withTagsAsData(
+  document: PolicyDocument,
+  data: unknown,
+  file: string,
+  lineOf: (path: (string | number)[]) => number | undefined,
+): PolicyDocument {
+  const raw = data as {
+    scope?: { include?: { tags?: unknown }; exclude?: { tags?: unknown } };
+    overrides?: { match?: { tags?: unknown } }[];
+  };
+  const issues: PolicyIssue[] = [];
+  const rebuild = (tags: unknown, path: (string | number)[]): TagRecord | undefined => {
+    if (tags === undefined || tags === null || typeof tags !== 'object') return undefined;
+    const out: TagRecord = Object.create(null);
+    for (const [key, value] of Object.entries(tags)) {
+      if (typeof value !== 'string' || value.length > 256) {
+        issues.push({
+          file,
+          path: [...path, key].join('.'),
+          line: lineOf([...path, key]),
+          message: 'must be a tag value: a string of at most 256 characters',
+        });
+        continue;
+      }
+      out[key] = value;
+    }
+    return out;
+  };
+  const scope = document.scope;
+  if (scope?.include?.tags !== undefined)
+    scope.include.tags = rebuild(raw.scope?.include?.tags, ['scope', 'include', 'tags']);
+  if (scope?.exclude?.tags !== undefined)
+    scope.exclude.tags = rebuild(raw.scope?.exclude?.tags, ['scope', 'exclude', 'tags']);
+  document.overrides?.forEach((override, index) => {
+    if (override.match.tags !== undefined)
+      override.match.tags = rebuild(raw.overrides?.[index]?.match?.tags, ['overrides', index, 'match', 'tags']);
+  });
+  if (issues.length > 0) fail(issues);
+  return document;
 }

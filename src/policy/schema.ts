@@ -127,6 +127,12 @@ const SettingsSchema = z.strictObject({
     .optional()
     .meta({ description: 'Apply refuses to write more contacts than this.' }),
   managementAccount: z.enum(['manage', 'skip']).default('manage'),
+  requestTimeoutSeconds: z
+    .int()
+    .min(1)
+    .max(900)
+    .optional()
+    .meta({ description: 'Bounds every attempt of every AWS request (default 30; --request-timeout wins).' }),
   allowedEmailDomains: z
     .array(z.string().regex(DOMAIN_NAME, { error: 'must be a domain name such as example.com' }))
     .min(1)

@@ -76,7 +76,7 @@ function verdict(
   const item = planItem(accountId, type, desired.contact, observed);
   if (decision.kind !== 'manage')
     return item.action === 'noop' ? ': matches the policy' : ': differs (not managed)';
-  return item.action === 'noop' ? ': in sync' : `: would be updated (${item.changedFields.join(', ')})`;
+  return item.action === 'update' ? `: would be updated (${item.changedFields.join(', ')})` : ': in sync';
 }
 
 export function describeSource(type: ContactType, source: FieldSource): string {

@@ -1,11 +1,11 @@
 import type { Redactor } from '../core/redact.js';
-import type { Plan } from '../core/types.js';
+import type { RunReport } from '../core/types.js';
 
 /** The SPEC JSON document, with contact values masked as the redactor says. */
-export function planToJson(plan: Plan, redactor: Redactor): Plan {
+export function reportToJson(report: RunReport, redactor: Redactor): RunReport {
   return {
-    ...plan,
-    accounts: plan.accounts.map((account) => ({
+    ...report,
+    accounts: report.accounts.map((account) => ({
       ...account,
       items: account.items.map((item) => ({
         ...item,
@@ -16,6 +16,6 @@ export function planToJson(plan: Plan, redactor: Redactor): Plan {
   };
 }
 
-export function renderJson(plan: Plan, redactor: Redactor): string {
-  return `${JSON.stringify(planToJson(plan, redactor), null, 2)}\n`;
+export function renderJson(report: RunReport, redactor: Redactor): string {
+  return `${JSON.stringify(reportToJson(report, redactor), null, 2)}\n`;
 }

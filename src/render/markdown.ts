@@ -1,33 +1,44 @@
 import type { Redactor } from '../core/redact.js';
-import { CONTACT_FIELDS, type Plan, type PlanItem } from '../core/types.js';
+import { CONTACT_FIELDS, type ReportItem, type RunReport } from '../core/types.js';
+import { plural, type ReasonCount, reasonBreakdown, summaryLine } from './breakdown.js';
+import { escapeMarkdown as md } from './markdown-escape.js';
 import { describeReason } from './reasons.js';
-import { summaryLine } from './text.js';
 
 /**
  * The GitHub Actions step summary (`$GITHUB_STEP_SUMMARY`): counts, a table of drift by account and type,
- * and failures with their reasons. Values go through the redactor like every other output.
+ * warnings, and what was not managed or not written, by reason. Values go through the redactor like every
+ * other output, and everything that came from AWS or the policy is escaped (member accounts choose their
+ * own contact names: they must not become links or HTML here).
  */
-export function renderMarkdown(plan: Plan, redactor: Redactor): string {
-  const s = plan.summary;
-  const title = plan.mode === 'apply' ? 'enforce apply' : 'enforce dry-run';
+export function renderMarkdown(report: RunReport, redactor: Redactor): string {
+  const s = report.summary;
+  const title = report.mode === 'apply' ? 'enforce apply' : 'enforce dry-run';
   const lines = [
-    `## ${title}: alternate contacts of ${plan.organization.id}`,
+    `## ${title}: alternate contacts of ${md(report.organization.id)}`,
     '',
-    `**${summaryLine(plan)}**`,
+    `**${md(summaryLine(report))}**`,
     '',
-    '| accounts | to create | to update | in sync | skipped | failed | applied |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${s.accounts} | ${s.create} | ${s.update} | ${s.inSync} | ${s.skipped} | ${s.failed} | ${s.applied} |`,
+    '| contacts | accounts | to create | to update | in sync | skipped | failed | applied |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.items} | ${s.accounts} | ${s.create} | ${s.update} | ${s.inSync} | ${s.skipped} | ${s.failed} | ${s.applied} |`,
     '',
   ];
 
-  const items = plan.accounts.flatMap((a) => a.items.map((item) => ({ name: a.accountName, item })));
-  const drift = items.filter(({ item }) => item.action === 'create' || item.action === 'update');
+  if (report.warnings.length > 0) {
+    lines.push('### Warnings', '');
+    for (const w of report.warnings) lines.push(`- \`${w.path.replace(/`/g, '')}\`: ${md(w.message)}`);
+    lines.push('');
+  }
+
+  const items = report.accounts.flatMap((a) => a.items.map((item) => ({ name: a.accountName, item })));
+  const drift = items.filter(
+    ({ item }) => (item.action === 'create' || item.action === 'update') && item.result !== 'unchanged',
+  );
   if (drift.length > 0) {
     lines.push('### Drift', '', '| account | type | action | result | changes |', '|---|---|---|---|---|');
     for (const { name, item } of drift) {
       lines.push(
-        `| ${cell(`${item.accountId} (${name})`)} | ${item.type} | ${item.action} | ${item.result} | ${cell(changes(item, redactor))} |`,
+        `| ${md(`${item.accountId} (${name})`)} | ${item.type} | ${item.action} | ${item.result} | ${changes(item, redactor)} |`,
       );
     }
     lines.push('');
@@ -35,33 +46,43 @@ export function renderMarkdown(plan: Plan, redactor: Redactor): string {
     lines.push('No drift: every managed contact matches the policy.', '');
   }
 
-  // Failed items, and writes that were planned but not made (stale, max-changes, interrupted).
-  const failures = items.filter(
-    ({ item }) => item.result === 'failed' || (item.result === 'skipped' && item.action !== 'skip'),
-  );
+  const failures = items.filter(({ item }) => item.result === 'failed');
   if (failures.length > 0) {
-    lines.push('### Failures', '', '| account | type | reason |', '|---|---|---|');
+    lines.push('### Failures', '', '| account | type | error |', '|---|---|---|');
     for (const { name, item } of failures) {
-      const reason = item.error ? `${item.error.code}: ${item.error.message}` : describeReason(item.reason);
-      lines.push(`| ${cell(`${item.accountId} (${name})`)} | ${item.type} | ${cell(reason)} |`);
+      const error = item.error ? `${item.error.code}: ${item.error.message}` : 'unknown error';
+      lines.push(`| ${md(`${item.accountId} (${name})`)} | ${item.type} | ${md(error)} |`);
     }
+    lines.push('');
+  }
+
+  const { notManaged, notWritten } = reasonBreakdown(report);
+  pushCounts(lines, 'Not managed', notManaged);
+  pushCounts(lines, report.mode === 'apply' ? 'Not written' : 'Will not be written', notWritten);
+  const unwritten = items.filter(({ item }) => item.result === 'skipped' && item.action !== 'skip');
+  if (unwritten.length > 0) {
+    lines.push('| account | type | reason |', '|---|---|---|');
+    for (const { name, item } of unwritten)
+      lines.push(`| ${md(`${item.accountId} (${name})`)} | ${item.type} | ${md(describeReason(item.reason))} |`);
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
 }
 
-function changes(item: PlanItem, redactor: Redactor): string {
-  const after = item.after;
-  if (after === null) return '';
-  if (item.before === null)
-    return CONTACT_FIELDS.map((f) => `${f}: ${redactor.field(f, after[f])}`).join('<br>');
-  const before = item.before;
-  return item.changedFields
-    .map((f) => `${f}: ${redactor.field(f, before[f])} → ${redactor.field(f, after[f])}`)
-    .join('<br>');
+function pushCounts(lines: string[], title: string, counts: readonly ReasonCount[]) {
+  if (counts.length === 0) return;
+  const contacts = counts.reduce((sum, c) => sum + c.contacts, 0);
+  lines.push(`### ${title} (${plural(contacts, 'contact')})`, '');
+  for (const c of counts)
+    lines.push(`- ${plural(c.contacts, 'contact')} in ${plural(c.accounts, 'account')}: ${md(describeReason(c.reason))}`);
+  lines.push('');
 }
 
-/** Markdown table cells: pipes and newlines would break the table. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+function changes(item: ReportItem, redactor: Redactor): string {
+  const after = item.after;
+  if (after === null) return '';
+  const value = (f: (typeof CONTACT_FIELDS)[number], v: string) => md(redactor.field(f, v));
+  if (item.before === null) return CONTACT_FIELDS.map((f) => `${f}: ${value(f, after[f])}`).join('<br>');
+  const before = item.before;
+  return item.changedFields.map((f) => `${f}: ${value(f, before[f])} → ${value(f, after[f])}`).join('<br>');
 }

@@ -1,40 +1,56 @@
 import { assertNever } from '../core/plan.js';
 import type { Redactor } from '../core/redact.js';
-import { CONTACT_FIELDS, type Plan, type PlanItem, type Result } from '../core/types.js';
+import { CONTACT_FIELDS, type ContactField, type ReportItem, type Result, type RunReport } from '../core/types.js';
+import { plural, type ReasonCount, reasonBreakdown, summaryLine } from './breakdown.js';
 import { describeReason } from './reasons.js';
 
+/** How the text view marks symbols and headings; plain by default (pipes, NO_COLOR). */
+export interface TextStyle {
+  create(text: string): string;
+  update(text: string): string;
+  remove(text: string): string;
+  fail(text: string): string;
+  heading(text: string): string;
+}
+
+const plain = (text: string) => text;
+export const PLAIN_STYLE: TextStyle = { create: plain, update: plain, remove: plain, fail: plain, heading: plain };
+
 /**
- * The human view of a plan, in the manner of `terraform plan`: a legend, one block per account with
- * something to say (create, update, error, or a write that was refused), sorted by account id, then
- * skipped accounts grouped by reason, then one summary line. No-ops are counted, not listed.
+ * The human view of a run, in the manner of `terraform plan`: a legend, one block per account with
+ * something to say (create, update, error, or a write that was not made), sorted by account id, then
+ * warnings, contacts not managed and writes not made by reason, then one summary line. No-ops are
+ * counted, not listed.
  */
-export function renderText(plan: Plan, redactor: Redactor): string {
+export function renderText(report: RunReport, redactor: Redactor, style: TextStyle = PLAIN_STYLE): string {
   const lines: string[] = [];
-  const q = (field: (typeof CONTACT_FIELDS)[number], value: string) =>
-    JSON.stringify(redactor.field(field, value));
-  const applying = plan.mode === 'apply';
+  const q = (field: ContactField, value: string) => JSON.stringify(redactor.field(field, value));
+  const applying = report.mode === 'apply';
 
   lines.push(
-    `enforce ${plan.mode} — organization ${plan.organization.id} (management account ${plan.organization.managementAccountId})`,
+    style.heading(
+      `enforce ${report.mode} — organization ${report.organization.id} (management account ${report.organization.managementAccountId})`,
+    ),
     '',
-    'Symbols:  + create   ~ update   ! failed',
+    `Symbols:  ${style.create('+')} create   ${style.update('~')} update   ${style.fail('!')} failed`,
     '',
   );
 
   let blocks = 0;
-  for (const account of plan.accounts) {
-    const shown = account.items.filter((item) => item.action !== 'noop' && item.action !== 'skip');
+  for (const account of report.accounts) {
+    const shown = account.items.filter(isShown);
     if (shown.length === 0) continue;
     blocks += 1;
-    lines.push(`  # ${account.accountId} (${account.accountName})`);
+    lines.push(style.heading(`  # ${account.accountId} (${account.accountName})`));
     for (const item of shown) {
-      lines.push(`  ${symbol(item)} ${item.type.toLowerCase()} contact ${outcome(item, applying)}`);
+      lines.push(`  ${symbol(item, style)} ${item.type.toLowerCase()} contact ${outcome(item, applying)}`);
       if (item.action === 'create' && item.after) {
-        for (const f of CONTACT_FIELDS) lines.push(`      + ${`${f}:`.padEnd(6)} ${q(f, item.after[f])}`);
+        for (const f of CONTACT_FIELDS)
+          lines.push(`      ${style.create('+')} ${`${f}:`.padEnd(6)} ${q(f, item.after[f])}`);
       }
       if (item.action === 'update' && item.before && item.after) {
         for (const f of item.changedFields) {
-          lines.push(`      ~ ${`${f}:`.padEnd(6)} ${q(f, item.before[f])} → ${q(f, item.after[f])}`);
+          lines.push(`      ${style.update('~')} ${`${f}:`.padEnd(6)} ${q(f, item.before[f])} → ${q(f, item.after[f])}`);
         }
       }
     }
@@ -42,22 +58,51 @@ export function renderText(plan: Plan, redactor: Redactor): string {
   }
   if (blocks === 0) lines.push('No drift: every managed contact matches the policy.', '');
 
-  const skipped = countSkipped(plan);
-  if (skipped.size > 0) {
-    lines.push('Skipped:');
-    for (const [reason, count] of skipped) lines.push(`  ${count} × ${describeReason(reason)}`);
+  if (report.warnings.length > 0) {
+    lines.push(style.heading('Warnings:'));
+    for (const w of report.warnings) lines.push(`  ${w.path}: ${w.message}`);
     lines.push('');
   }
-  lines.push(summaryLine(plan));
+  const { notManaged, notWritten } = reasonBreakdown(report);
+  pushCounts(lines, 'Not managed', notManaged, style);
+  pushCounts(lines, applying ? 'Not written' : 'Will not be written', notWritten, style);
+  lines.push(summaryLine(report));
   return `${lines.join('\n')}\n`;
 }
 
-function symbol(item: PlanItem): string {
-  if (item.result === 'failed') return '!';
-  return item.action === 'create' ? '+' : '~';
+function pushCounts(lines: string[], title: string, counts: readonly ReasonCount[], style: TextStyle) {
+  if (counts.length === 0) return;
+  const contacts = counts.reduce((sum, c) => sum + c.contacts, 0);
+  lines.push(style.heading(`${title} (${plural(contacts, 'contact')}):`));
+  for (const c of counts) {
+    lines.push(
+      `  ${plural(c.contacts, 'contact')} in ${plural(c.accounts, 'account')}: ${describeReason(c.reason)}`,
+    );
+  }
+  lines.push('');
 }
 
-function outcome(item: PlanItem, applying: boolean): string {
+/** Writes (planned, made, failed or not made) and read errors get a block; in-sync and skipped do not. */
+function isShown(item: ReportItem): boolean {
+  switch (item.action) {
+    case 'create':
+    case 'update':
+    case 'error':
+      return item.result !== 'unchanged';
+    case 'noop':
+    case 'skip':
+      return false;
+    default:
+      return assertNever(item.action);
+  }
+}
+
+function symbol(item: ReportItem, style: TextStyle): string {
+  if (item.result === 'failed') return style.fail('!');
+  return item.action === 'create' ? style.create('+') : style.update('~');
+}
+
+function outcome(item: ReportItem, applying: boolean): string {
   const verb = item.action === 'create' ? 'created' : 'updated';
   const result: Result = item.result;
   switch (result) {
@@ -76,24 +121,4 @@ function outcome(item: PlanItem, applying: boolean): string {
     default:
       return assertNever(result);
   }
-}
-
-function countSkipped(plan: Plan): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const account of plan.accounts) {
-    for (const item of account.items) {
-      if (item.action !== 'skip') continue;
-      const reason = item.reason ?? 'unknown';
-      counts.set(reason, (counts.get(reason) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
-export function summaryLine(plan: Plan): string {
-  const s = plan.summary;
-  if (plan.mode === 'apply') {
-    return `Apply: ${s.applied} applied (of ${s.create} to create, ${s.update} to update), ${s.inSync} in sync, ${s.skipped} skipped, ${s.failed} failed.`;
-  }
-  return `Plan: ${s.create} to create, ${s.update} to update, ${s.inSync} in sync, ${s.skipped} skipped, ${s.failed} failed.`;
 }

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Plan, PlanItem } from '../../src/core/types.js';
+import type { RunReport as Plan, ReportItem as PlanItem } from '../../src/core/types.js';
 import { type AuditLine, auditLedgerProblems, eventsOf, lastRun, readAudit } from '../support/audit.js';
 import { type AwsProxy, type ProxyStats, startAwsProxy } from '../support/aws-proxy.js';
 import { cliEnv, describeResult, makeTempDir, parseJsonOutput, removeDir, runCli } from '../support/cli.js';

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/core/types.js';
+import type { RunReport as Plan } from '../../src/core/types.js';
 import {
   type AuditLine,
   auditLedgerProblems,

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/core/types.js';
+import type { RunReport as Plan } from '../../src/core/types.js';
 import { auditLedgerProblems, lastRun, readAudit } from '../support/audit.js';
 import { type AwsProxy, startAwsProxy } from '../support/aws-proxy.js';
 import {

@@ -1,19 +1,21 @@
-import { planItem, skipItem, sortAccounts, summarise } from '../../src/core/plan.js';
+import { planItem, reportItem, skipItem, sortAccounts, summarise } from '../../src/core/plan.js';
 import type {
   AccountState,
   Contact,
   ContactType,
   ItemError,
   Mode,
-  Plan,
-  PlanAccount,
-  PlanItem,
+  NotWrittenReason,
+  PlannedItem,
+  ReportAccount,
+  ReportItem,
+  RunReport,
   SkipReason,
 } from '../../src/core/types.js';
 
 /**
- * Plans built the way the engine builds them (planItem/skipItem, summarise, sortAccounts), for renderer
- * tests that need exact, hand-checked output without going through AWS.
+ * Reports built the way the engine builds them (planItem/skipItem, reportItem, summarise, sortAccounts), for
+ * renderer tests that need exact, hand-checked output without going through AWS.
  */
 /** The security contact the render tests' policy wants (a non-placeholder domain, so lint stays quiet). */
 export const WANT: Contact = {
@@ -26,53 +28,65 @@ export const WANT: Contact = {
 export const ORG_ID = 'o-exampleorg1';
 export const MGMT_ID = '999999999999';
 
-export const create = (accountId: string, desired: Contact, type: ContactType = 'SECURITY'): PlanItem =>
-  planItem(accountId, type, desired, { kind: 'missing' });
+/** A planned item, and (once applied) what happened to it. */
+export type Built = ReportItem & { planned: PlannedItem };
+
+const built = (planned: PlannedItem): Built => ({ ...reportItem(planned, undefined), planned });
+
+export const create = (accountId: string, desired: Contact, type: ContactType = 'SECURITY'): Built =>
+  built(planItem(accountId, type, desired, { kind: 'missing' }));
 
 export const update = (
   accountId: string,
   current: Contact,
   desired: Contact,
   type: ContactType = 'SECURITY',
-): PlanItem => planItem(accountId, type, desired, { kind: 'present', contact: current });
+): Built => built(planItem(accountId, type, desired, { kind: 'present', contact: current }));
 
-export const noop = (accountId: string, contact: Contact, type: ContactType = 'SECURITY'): PlanItem =>
-  planItem(accountId, type, contact, { kind: 'present', contact });
+export const noop = (accountId: string, contact: Contact, type: ContactType = 'SECURITY'): Built =>
+  built(planItem(accountId, type, contact, { kind: 'present', contact }));
 
-export const readError = (accountId: string, error: ItemError, type: ContactType = 'SECURITY'): PlanItem =>
-  planItem(accountId, type, { name: 'x', title: 'x', email: 'x@x.io', phone: '1' }, { kind: 'error', error });
+export const readError = (accountId: string, error: ItemError, type: ContactType = 'SECURITY'): Built =>
+  built(planItem(accountId, type, { name: 'x', title: 'x', email: 'x@x.io', phone: '1' }, { kind: 'error', error }));
 
-export const skip = (accountId: string, reason: SkipReason, type: ContactType = 'SECURITY'): PlanItem =>
-  skipItem(accountId, type, reason);
+export const skip = (accountId: string, reason: SkipReason, type: ContactType = 'SECURITY'): Built =>
+  built(skipItem(accountId, type, reason));
 
 /** What the apply step does to an item: applied, failed (with error) or not written (with reason). */
-export function applied(item: PlanItem): PlanItem {
-  return { ...item, result: 'applied' };
+export function applied(item: Built): Built {
+  return { ...reportItem(item.planned, { kind: 'applied', attempts: 1 }), planned: item.planned };
 }
-export function failed(item: PlanItem, error: ItemError): PlanItem {
-  return { ...item, result: 'failed', error };
+export function failed(item: Built, error: ItemError): Built {
+  return {
+    ...reportItem(item.planned, { kind: 'failed', error, attempts: 1, written: false }),
+    planned: item.planned,
+  };
 }
-export function notWritten(item: PlanItem, reason: SkipReason): PlanItem {
-  return { ...item, result: 'skipped', reason };
+export function notWritten(item: Built, reason: NotWrittenReason): Built {
+  return { ...reportItem(item.planned, { kind: 'not-written', reason }), planned: item.planned };
 }
 
 export function account(
   accountId: string,
   accountName: string,
-  items: PlanItem[],
+  items: Built[],
   state: AccountState = 'ACTIVE',
-): PlanAccount {
-  return { accountId, accountName, state, items };
+): ReportAccount {
+  return { accountId, accountName, state, items: items.map(({ planned: _, ...item }) => item) };
 }
 
-export function planOf(mode: Mode, accounts: PlanAccount[]): Plan {
+export function planOf(mode: Mode, accounts: ReportAccount[]): RunReport {
   return {
     version: 1,
     runId: 'run-0001',
     mode,
+    createdAt: '2026-12-01T00:00:00.000Z',
     policy: { file: 'policy/contacts.yaml', sha256: 'a'.repeat(64) },
     organization: { id: ORG_ID, managementAccountId: MGMT_ID },
+    caller: { accountId: MGMT_ID, arn: `arn:aws:iam::${MGMT_ID}:role/enforce` },
+    redaction: null,
     summary: summarise(accounts),
+    warnings: [],
     accounts: sortAccounts(accounts),
   };
 }

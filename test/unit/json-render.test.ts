@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { Contact } from '../../src/core/types.js';
-import { planToJson, renderJson } from '../../src/render/json.js';
+import { renderJson, reportToJson as planToJson } from '../../src/render/json.js';
 import { account, create, failed, noop, planOf, readError, skip, update, WANT } from '../support/plans.js';
 
 const clear = createRedactor({ redactAll: false, secretValues: [] });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reportLint } from '../../src/cli/lint-report.js';
 import { main } from '../../src/cli/main.js';
 import { maskValue } from '../../src/core/redact.js';
-import { runEnforce } from '../../src/engine/run.js';
+import { runEngine } from '../support/run-engine.js';
 import { PolicyError } from '../../src/errors.js';
 import type { LintWarning } from '../../src/policy/lint.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
@@ -96,13 +96,12 @@ describe('a run lints the policy once SSM values are known', () => {
   async function run(policyFile: string, onLint: (w: LintWarning[]) => void, secure = false) {
     fake = fakeAws(spec(secure));
     const audit = memoryAuditLog();
-    const result = runEnforce(
+    const result = runEngine(
       { mode: 'apply', policyFile, redact: false, toolVersion: 't' },
       {
         clients: fake.clients,
         clock: { now: () => 0, sleep: async () => {} },
-        interrupt: { requested: false },
-        openAuditLog: () => audit.destination,
+        destination: audit.destination,
         onLint,
       },
     );

@@ -2,11 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
 import { normaliseField } from '../../src/core/normalise.js';
 import { maskValue } from '../../src/core/redact.js';
 import { CONTACT_FIELDS, type Contact } from '../../src/core/types.js';
-import { runEnforce } from '../../src/engine/run.js';
+import { runEngine } from '../support/run-engine.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderText } from '../../src/render/text.js';
@@ -85,16 +84,14 @@ function writePolicy(text: string): string {
 async function applyRun(spec: FakeOrgSpec, policyText: string, redact: boolean) {
   fake = fakeAws(spec);
   const audit = memoryAuditLog();
-  const outcome = await runEnforce(
+  const outcome = await runEngine(
     { mode: 'apply', policyFile: writePolicy(policyText), redact, toolVersion: 't' },
     {
       clients: fake.clients,
       clock: virtualClock(),
-      interrupt: { requested: false },
-      openAuditLog: () => audit.destination,
+        destination: audit.destination,
     },
   );
-  outcome.finish(exitCodeForOutcome(outcome, false));
   const { plan, redactor } = outcome;
   return {
     outcome,

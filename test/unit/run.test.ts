@@ -5,9 +5,10 @@ import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk
 import { ListAccountsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitCodeForOutcome } from '../../src/cli/exit-codes.js';
 import type { Clock } from '../../src/engine/clock.js';
-import { type RunContext, type RunOptions, runEnforce } from '../../src/engine/run.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../support/io.js';
+import { type EngineContext, type EngineOptions, runEngine } from '../support/run-engine.js';
 import { GuardError, PolicyError, PreflightError, UsageError } from '../../src/errors.js';
 import { renderJson } from '../../src/render/json.js';
 import { OPERATIONS, SECURITY } from '../support/builders.js';
@@ -34,6 +35,13 @@ const instantClock: Clock = { now: () => 0, sleep: async () => {} };
 let fake: ReturnType<typeof fakeAws> | undefined;
 afterEach(() => fake?.restore());
 
+function readLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
 function writePolicy(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'enforce-run-'));
   const file = join(dir, 'contacts.yaml');
@@ -44,23 +52,17 @@ function writePolicy(text: string): string {
 /** A run against an organization the test has already prepared (and perhaps re-programmed). */
 function runWith(
   f: ReturnType<typeof fakeAws>,
-  options: Partial<RunOptions> & { policyFile: string },
+  options: Partial<EngineOptions> & { policyFile: string },
   audit: ReturnType<typeof memoryAuditLog>,
-  extra: Partial<RunContext> = {},
+  extra: Partial<EngineContext> = {},
 ) {
-  return runEnforce(
+  return runEngine(
     { mode: 'apply', redact: false, toolVersion: 't', ...options },
-    {
-      clients: f.clients,
-      clock: instantClock,
-      interrupt: { requested: false },
-      openAuditLog: () => audit.destination,
-      ...extra,
-    },
+    { clients: f.clients, clock: instantClock, destination: audit.destination, ...extra },
   );
 }
 
-async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOptions> = {}) {
+async function run(spec: FakeOrgSpec, policyText: string, options: Partial<EngineOptions> = {}) {
   fake = fakeAws(spec);
   const audit = memoryAuditLog();
   const outcome = await runWith(
@@ -69,7 +71,6 @@ async function run(spec: FakeOrgSpec, policyText: string, options: Partial<RunOp
     audit,
     { runId: 'run-1' },
   );
-  outcome.finish(exitCodeForOutcome(outcome, false));
   const items = outcome.plan.accounts.flatMap((a) => a.items);
   const item = (accountId: string, type = 'SECURITY') =>
     items.find((i) => i.accountId === accountId && i.type === type);
@@ -107,6 +108,7 @@ describe('dry-run', () => {
       skipped: 0,
       failed: 0,
       applied: 0,
+      notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
     });
   });
 
@@ -245,7 +247,7 @@ describe('apply', () => {
     expect(item(B)).toMatchObject({ action: 'noop', result: 'unchanged' });
     expect(fake.contacts.get(`${A}/SECURITY`)).toEqual(SECURITY);
     expect(outcome.plan.summary.applied).toBe(3);
-    expect(exitCodeForOutcome(outcome, false)).toBe(0);
+    expect(outcome.exitCode()).toBe(0);
   });
 
   it('logs change.started before the write is sent and change.applied after', async () => {
@@ -262,11 +264,9 @@ describe('apply', () => {
       return (originalSend as (...a: unknown[]) => unknown)(command, ...rest);
     }) as typeof fake.clients.account.send;
     const outcome = await runWith(fake, { policyFile: writePolicy(SECURITY_YAML), concurrency: 1 }, audit);
-    outcome.finish(0);
-    expect(seenAtPut).toEqual([1, 2, 3]);
+        expect(seenAtPut).toEqual([1, 2, 3]);
     const events = lines.map((l) => l.event);
     expect(events[0]).toBe('run.start');
-    expect(events.at(-1)).toBe('run.end');
     expect(events.filter((e) => e === 'change.applied')).toHaveLength(3);
     for (const l of lines) expect(l).toMatchObject({ runId: expect.any(String), time: expect.any(String) });
   });
@@ -294,7 +294,7 @@ describe('apply', () => {
     expect(audit.filter((l) => l.event === 'change.failed')).toMatchObject([
       { accountId: C, written: false },
     ]);
-    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+    expect(outcome.exitCode()).toBe(1);
   });
 
   it('marks a write whose read-back differs as failed', async () => {
@@ -309,7 +309,7 @@ describe('apply', () => {
     expect(outcome.refusal?.message).toMatch(/3 contacts, more than max-changes 2/);
     expect(items.filter((i) => i.reason === 'max-changes')).toHaveLength(3);
     expect(audit.some((l) => String(l.event).startsWith('change.'))).toBe(false);
-    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+    expect(outcome.exitCode()).toBe(1);
   });
 
   it('takes maxChanges from settings when the flag is absent', async () => {
@@ -411,7 +411,7 @@ describe('saved plans', () => {
     const { item, outcome } = await applyPlan(org(), policyFile, planFile);
     expect(fake!.puts.map((p) => p.accountId).sort()).toEqual([MGMT, A, C].sort());
     expect(item(A)).toMatchObject({ action: 'update', result: 'applied' });
-    expect(exitCodeForOutcome(outcome, false)).toBe(0);
+    expect(outcome.exitCode()).toBe(0);
   });
 
   it('does not write an item whose account changed since the plan, and reports it stale (exit 1)', async () => {
@@ -419,13 +419,38 @@ describe('saved plans', () => {
     const planFile = await savePlan(org(), policyFile);
     const { item, outcome } = await applyPlan(org(), policyFile, planFile, (f) => {
       f.contacts.set(`${A}/SECURITY`, { ...SECURITY, email: 'someone-else@example.com' });
-      f.contacts.set(`${C}/SECURITY`, SECURITY); // created by someone else since: also stale
+      f.contacts.set(`${C}/SECURITY`, { ...SECURITY, name: 'Someone Else' }); // created since: also stale
     });
     expect(item(A)).toMatchObject({ result: 'skipped', reason: 'stale' });
     expect(item(C)).toMatchObject({ result: 'skipped', reason: 'stale' });
     expect(item(MGMT)).toMatchObject({ result: 'applied' });
     expect(fake!.puts.map((p) => p.accountId)).toEqual([MGMT]);
-    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+    expect(outcome.exitCode()).toBe(1);
+  });
+
+  it('reports an item whose account already holds the desired contact as in sync, not stale (exit 0)', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = await savePlan(org(), policyFile);
+    const { item, outcome } = await applyPlan(org(), policyFile, planFile, (f) => {
+      f.contacts.set(`${A}/SECURITY`, SECURITY);
+      f.contacts.set(`${C}/SECURITY`, SECURITY);
+    });
+    expect(item(A)).toMatchObject({ action: 'update', result: 'unchanged', reason: 'already-in-sync' });
+    expect(item(C)).toMatchObject({ action: 'create', result: 'unchanged', reason: 'already-in-sync' });
+    expect(fake!.puts.map((p) => p.accountId)).toEqual([MGMT]);
+    expect(outcome.plan.summary).toMatchObject({ applied: 1, inSync: 3, failed: 0 });
+    expect(outcome.plan.summary.notWritten).toMatchObject({ 'already-in-sync': 2, stale: 0 });
+    expect(outcome.exitCode()).toBe(0);
+  });
+
+  it('writes only the accounts named with --accounts', async () => {
+    const policyFile = writePolicy(SECURITY_YAML);
+    const planFile = await savePlan(org(), policyFile);
+    fake = fakeAws(org());
+    const outcome = await runWith(fake, { policyFile, planFile, accounts: [A] }, memoryAuditLog());
+    expect(fake.puts.map((p) => p.accountId)).toEqual([A]);
+    expect(outcome.plan.accounts.map((a) => a.accountId)).toEqual([A]);
+    expect(outcome.plan.summary).toMatchObject({ applied: 1, accounts: 1 });
   });
 
   it('refuses a plan made for another policy file before any AWS call', async () => {
@@ -522,14 +547,18 @@ describe('a write without a clear answer', () => {
 });
 
 describe('the audit trail of a failed run', () => {
-  it('records run.start and run.end when the preflight fails', async () => {
+  it('records run.start and run.end (level error, with the reason) when the preflight fails', async () => {
     fake = fakeAws(org({ trustedAccess: false }));
-    const audit = memoryAuditLog();
-    await expect(
-      runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit, { exitCodeForError: () => 1 }),
-    ).rejects.toBeInstanceOf(PreflightError);
-    expect(audit.lines.map((l) => l.event)).toEqual(['run.start', 'run.end']);
-    expect(audit.lines[1]).toMatchObject({ exitCode: 1, summary: null, interrupted: false });
+    const logFile = join(mkdtempSync(join(tmpdir(), 'enforce-run-')), 'audit.ndjson');
+    const io = captureIo();
+    const code = await main(['--apply', '--policy', writePolicy(SECURITY_YAML), '--log-file', logFile], io);
+    expect(code).toBe(1);
+    expect(io.err).toMatch(/^error: Trusted access for AWS Account Management/m);
+    expect(io.err).not.toMatch(/\n\s+at /);
+    const lines = readLines(logFile);
+    expect(lines.map((l) => l.event)).toEqual(['run.start', 'run.end']);
+    expect(lines[1]).toMatchObject({ level: 'error', exitCode: 1, summary: null, interrupted: false });
+    expect(String(lines[1]!.reason)).toMatch(/Trusted access/);
   });
 });
 
@@ -550,14 +579,16 @@ describe('accounts scanned while they are listed', () => {
         $metadata: { httpStatusCode: 500 },
       });
     });
-    const audit = memoryAuditLog();
-    await expect(runWith(fake, { policyFile: writePolicy(SECURITY_YAML) }, audit)).rejects.toMatchObject({
-      code: 'ServiceException',
-    });
+    const logFile = join(mkdtempSync(join(tmpdir(), 'enforce-run-')), 'audit.ndjson');
+    const io = captureIo();
+    const code = await main(['--apply', '--policy', writePolicy(SECURITY_YAML), '--log-file', logFile], io);
+    expect(code).toBe(1);
+    expect(io.err).toMatch(/AWS Organizations ListAccounts failed: ServiceException/);
     expect(fake.mocks.account.commandCalls(GetAlternateContactCommand).length).toBeGreaterThan(0);
     expect(fake.puts).toHaveLength(0);
-    expect(audit.lines.some((l) => String(l.event).startsWith('change.'))).toBe(false);
-    expect(audit.lines.at(-1)).toMatchObject({ event: 'run.end', exitCode: 1 });
+    const lines = readLines(logFile);
+    expect(lines.some((l) => String(l.event).startsWith('change.'))).toBe(false);
+    expect(lines.at(-1)).toMatchObject({ event: 'run.end', exitCode: 1 });
   });
 
   it('reports an account whose tags cannot be read as an error, and applies the others', async () => {
@@ -589,6 +620,6 @@ describe('accounts scanned while they are listed', () => {
     expect(fake.puts.map((p) => p.accountId).sort()).toEqual(
       accounts.filter((a) => a.id !== broken).map((a) => a.id),
     );
-    expect(exitCodeForOutcome(outcome, false)).toBe(1);
+    expect(outcome.exitCode()).toBe(1);
   });
 });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedactor, maskValue } from '../../src/core/redact.js';
-import type { Plan } from '../../src/core/types.js';
-import { runEnforce } from '../../src/engine/run.js';
-import { renderText, summaryLine } from '../../src/render/text.js';
+import type { RunReport as Plan } from '../../src/core/types.js';
+import { runEngine } from '../support/run-engine.js';
+import { summaryLine } from '../../src/render/breakdown.js';
+import { renderText } from '../../src/render/text.js';
 import { fakeAws, memoryAuditLog } from '../support/fake-aws.js';
 import {
   account,
@@ -193,7 +194,8 @@ describe('summaryLine', () => {
     ...planOf(mode, []),
     summary,
   });
-  const counts = { accounts: 120, items: 123, inSync: 112, create: 3, update: 5, skipped: 2, failed: 1 };
+  const none = { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 };
+  const counts = { accounts: 120, items: 123, inSync: 112, create: 3, update: 5, skipped: 2, failed: 1, notWritten: none };
 
   it('has the SPEC shape for a dry-run', () => {
     expect(summaryLine(withSummary('dry-run', { ...counts, applied: 0 }))).toBe(
@@ -228,13 +230,12 @@ describe('renderText of a real run', () => {
       policyFile,
       'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.internal\n    phone: "+1-555-0142"\n',
     );
-    const outcome = await runEnforce(
+    const outcome = await runEngine(
       { mode: 'dry-run', policyFile, redact: false, toolVersion: 't' },
       {
         clients: fake.clients,
         clock: { now: () => 0, sleep: async () => {} },
-        interrupt: { requested: false },
-        openAuditLog: () => memoryAuditLog().destination,
+        destination: memoryAuditLog().destination,
       },
     );
     const text = renderText(outcome.plan, outcome.redactor);

@@ -1,0 +1,49 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/**
+ * Output paths are checked before any AWS call (SPEC round 2, "Failure and signals"): a run that reads
+ * the whole organization and then cannot save its plan wasted everyone's time.
+ */
+export function checkOutputPaths(options: { logFile: string; planOut?: string }): void {
+  if (options.logFile.trim() === '') throw new UsageError('--log-file must name a file (it was empty)');
+  if (options.planOut !== undefined) {
+    if (options.planOut.trim() === '') throw new UsageError('--plan-out must name a file (it was empty)');
+    const dir = dirname(resolve(options.planOut));
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      throw new UsageError(`--plan-out ${options.planOut}: the directory ${dir} does not exist`);
+    }
+    if (!isDir) throw new UsageError(`--plan-out ${options.planOut}: ${dir} is not a directory`);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw new UsageError(`--plan-out ${options.planOut}: the directory ${dir} is not writable`);
+    }
+  }
+}
+
+/** Written whole or not at all: a reader never sees half a plan (temp file in the same directory, rename). */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(temp, text, { mode: 0o600 });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export async function appendStepSummary(file: string, markdown: string): Promise<void> {
+  await appendFile(file, markdown);
+}
+
+export function describeFsError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message.replace(/^\w+: /, '')}` : String(error);
+}

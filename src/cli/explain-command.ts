@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createClients } from '../aws/clients.js';
 import { getCaller } from '../aws/sts.js';
 import { decideAccount, desiredContacts } from '../core/desired.js';
-import { createRedactor } from '../core/redact.js';
+import { createRedactor, makeRunKey } from '../core/redact.js';
 import { CONTACT_TYPES, type ContactType, type ObservedContact } from '../core/types.js';
 import { createContactsGateway } from '../engine/contacts-gateway.js';
 import { listRunAccounts, preflight } from '../engine/observe.js';
@@ -40,7 +41,11 @@ export async function explainCommand(
       for (const type of CONTACT_TYPES)
         if (desired[type]) current[type] = await gateway.read(account.id, type);
     }
-    const redactor = createRedactor({ redactAll: options.redact, secretValues: policy.secretValues });
+    const redactor = createRedactor({
+      key: makeRunKey(io.env, randomBytes).key,
+      fields: options.redact ? 'all' : 'none',
+      secretValues: policy.secretValues,
+    });
     io.stdout(renderExplanation({ account, decision, desired, current }, redactor));
     return 0;
   } finally {

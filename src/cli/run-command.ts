@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { openAuditDestination } from '../audit/audit-log.js';
 import { createClients } from '../aws/clients.js';
+import { createRedactor, makeRunKey } from '../core/redact.js';
 import { systemClock } from '../engine/clock.js';
 import { runEnforce } from '../engine/run.js';
 import { renderJson } from '../render/json.js';
@@ -22,6 +24,13 @@ import { TOOL_VERSION } from './version.js';
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
 export async function runCommand(options: RunCliOptions, io: Io): Promise<number> {
+  const { key: redactKey } = makeRunKey(io.env, randomBytes);
+  // Lint runs before the run's redactor exists; the same key gives the same masks.
+  const lintRedactor = createRedactor({
+    key: redactKey,
+    fields: options.redact ? 'all' : 'none',
+    secretValues: [],
+  });
   const clients = createClients({
     region: options.region,
     profile: options.profile,
@@ -42,6 +51,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         accounts: options.accounts,
         planFile: options.plan,
         redact: options.redact,
+        redactKey,
         toolVersion: TOOL_VERSION,
       },
       {
@@ -52,7 +62,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         onAccountDone: progress.update,
         onForcedExit: signals.onForcedExit,
         exitCodeForError,
-        onLint: (warnings) => reportLint(warnings, options.strict, io, options.redact),
+        onLint: (warnings) => reportLint(warnings, options.strict, io, lintRedactor),
       },
     );
     progress.finish();

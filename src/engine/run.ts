@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { DestinationStream } from 'pino';
 import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
@@ -9,7 +9,7 @@ import { getCaller } from '../aws/sts.js';
 import { type DecisionContext, decideAccount, policyUsesTags } from '../core/desired.js';
 import { isWrite, sortAccounts, summarise } from '../core/plan.js';
 import type { DesiredPolicy } from '../core/policy.js';
-import { createRedactor, type Redactor } from '../core/redact.js';
+import { createRedactor, type Redactor, RUN_KEY_BYTES } from '../core/redact.js';
 import type { Account, Caller, Mode, Organization, Plan, PlanAccount, PlanItem } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { type LintWarning, lintPolicy } from '../policy/lint.js';
@@ -36,6 +36,8 @@ export interface RunOptions {
   /** `--plan`: apply exactly the items of this saved plan. */
   planFile?: string;
   redact: boolean;
+  /** Keys the masks (`makeRunKey`); without it, a random key for this run. */
+  redactKey?: Buffer;
   toolVersion: string;
 }
 
@@ -82,7 +84,7 @@ export async function resolveSsmValues(
 ) {
   const names = ssmParameterNames(loaded.document);
   const parameters = names.length === 0 ? new Map() : (await getParameters(clients.ssm, names)).values;
-  return resolvePolicy(loaded, parameters, { redact });
+  return resolvePolicy(loaded, parameters, { redact: redact ? 'all' : 'none' });
 }
 
 /**
@@ -99,10 +101,14 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
   if (saved !== null) checkPlanMatches(saved, options.planFile!, loaded);
   const caller = await getCaller(ctx.clients.sts);
   const policy = await resolveSsmValues(loaded, ctx.clients, options.redact);
-  ctx.onLint?.(lintPolicy(policy, loaded.file));
+  ctx.onLint?.(lintPolicy(policy, loaded.file, loaded.lineOf));
 
   // From here on the run is in the audit log, including a preflight that fails.
-  const redactor = createRedactor({ redactAll: options.redact, secretValues: policy.secretValues });
+  const redactor = createRedactor({
+    key: options.redactKey ?? randomBytes(RUN_KEY_BYTES),
+    fields: options.redact ? 'all' : 'none',
+    secretValues: policy.secretValues,
+  });
   const audit = createAuditLog(ctx.openAuditLog(), runId, redactor);
   audit.runStart({
     mode: options.mode,
@@ -150,6 +156,7 @@ export async function runEnforce(options: RunOptions, ctx: RunContext): Promise<
       ctx,
       policy,
       audit,
+      redactor,
       inFlight,
       decision: decisionContext(organization, caller),
       accounts,
@@ -184,6 +191,7 @@ interface Setup {
   ctx: RunContext;
   policy: DesiredPolicy;
   audit: AuditLog;
+  redactor: Redactor;
   inFlight: Set<PlanItem>;
   decision: DecisionContext;
   /** Listed up front, or (a run without --accounts or --plan) as ListAccounts pages arrive. */
@@ -312,7 +320,7 @@ async function reconcileSaved(
   setup: Setup,
   saved: Plan,
 ): Promise<{ planAccounts: PlanAccount[]; refusal: GuardError | null }> {
-  const { policy, audit, decision } = setup;
+  const { policy, audit, decision, redactor } = setup;
   const writer = createWriter(setup);
   if (!Array.isArray(setup.accounts)) throw new Error('a saved plan lists its accounts up front');
   const byId = new Map(setup.accounts.map((a) => [a.id, a]));
@@ -324,7 +332,8 @@ async function reconcileSaved(
         const account = byId.get(item.accountId);
         const decided = account === undefined ? null : decideAccount(account, policy, decision);
         const desired = decided?.kind === 'manage' ? decided.contacts[item.type]?.contact : undefined;
-        if (desired === undefined || !sameAsPlanned(item.after, desired)) return markStale(item);
+        if (desired === undefined || !sameAsPlanned(item.after, desired, redactor.mask))
+          return markStale(item);
         const observed = await writer.gateway.read(item.accountId, item.type);
         if (observed.kind === 'error') {
           item.result = 'failed';
@@ -333,7 +342,7 @@ async function reconcileSaved(
           return false;
         }
         const current = observed.kind === 'present' ? observed.contact : null;
-        if (!sameAsPlanned(item.before, current)) return markStale(item);
+        if (!sameAsPlanned(item.before, current, redactor.mask)) return markStale(item);
         item.before = current;
         item.after = desired;
         audit.drift(item);

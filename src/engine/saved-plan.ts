@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { normaliseField } from '../core/normalise.js';
 import { isWrite } from '../core/plan.js';
-import { maskValue } from '../core/redact.js';
 import {
   ACTIONS,
   CONTACT_FIELDS,
   CONTACT_TYPES,
   type Contact,
+  type ContactField,
   type Organization,
   type Plan,
   RESULTS,
@@ -104,12 +104,16 @@ export function plannedWriteAccounts(plan: Plan): string[] {
  * Whether a contact still equals what the plan recorded. A plan may hold masked values (`--redact`, or
  * SecureString values): those are compared through the same hash of the normalised value.
  */
-export function sameAsPlanned(planned: Contact | null, current: Contact | null): boolean {
+export function sameAsPlanned(
+  planned: Contact | null,
+  current: Contact | null,
+  mask: (field: ContactField, value: string) => string,
+): boolean {
   if (planned === null || current === null) return planned === current;
   return CONTACT_FIELDS.every((field) => {
     const recorded = planned[field];
     return recorded.startsWith('[redacted:')
-      ? recorded === maskValue(field, current[field])
+      ? recorded === mask(field, current[field])
       : normaliseField(field, recorded) === normaliseField(field, current[field]);
   });
 }

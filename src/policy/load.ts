@@ -11,6 +11,8 @@ export interface LoadedPolicy {
   /** Hex SHA-256 of the file's raw bytes: ties a run, its audit log and a saved plan to one policy. */
   sha256: string;
   document: PolicyDocument;
+  /** The line where a dotted path (`contacts.security.email`) is written, for findings made later (lint). */
+  lineOf(path: string): number | undefined;
 }
 
 function describeReadError(error: unknown): string {
@@ -39,8 +41,8 @@ export async function readPolicy(file: string): Promise<LoadedPolicy> {
 export function parsePolicy(source: string | Uint8Array, file: string): LoadedPolicy {
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const document = validate(decodeText(source, file), file);
-  return { file, sha256, document };
+  const { document, lineOf } = validate(decodeText(source, file), file);
+  return { file, sha256, document, lineOf };
 }
 
 function decodeText(source: string | Uint8Array, file: string): string {
@@ -62,7 +64,10 @@ function fail(issues: PolicyIssue[]): never {
   throw new PolicyError(issues.sort(byLine));
 }
 
-function validate(text: string, file: string): PolicyDocument {
+function validate(
+  text: string,
+  file: string,
+): { document: PolicyDocument; lineOf: (path: string) => number | undefined } {
   const lineCounter = new LineCounter();
   // `uniqueKeys` is on by default: a duplicate key is a DUPLICATE_KEY error, not a silent last-wins.
   const yamlDocument = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -90,7 +95,13 @@ function validate(text: string, file: string): PolicyDocument {
   }
 
   const result = validatePolicyDocument(toData(yamlDocument, file));
-  if (result.success) return result.data;
+  if (result.success) {
+    return {
+      document: result.data,
+      lineOf: (path) =>
+        lineOfPath(yamlDocument, lineCounter, path === '' ? [] : path.split('.').map(segmentOf)),
+    };
+  }
   fail(
     flattenSchemaIssues(result.error.issues).map(({ path, message }) => ({
       file,
@@ -99,6 +110,11 @@ function validate(text: string, file: string): PolicyDocument {
       message,
     })),
   );
+}
+
+/** List indexes in a dotted path are numbers in the YAML tree. */
+function segmentOf(segment: string): string | number {
+  return /^\d+$/.test(segment) ? Number(segment) : segment;
 }
 
 function toData(yamlDocument: Document, file: string): unknown {

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { Plan } from '../../src/core/types.js';
 import { runEnforce } from '../../src/engine/run.js';
 import { renderText, summaryLine } from '../../src/render/text.js';
@@ -20,8 +19,9 @@ import {
   update,
   WANT,
 } from '../support/plans.js';
+import { testMask, testRedactor } from '../support/redact.js';
 
-const clear = createRedactor({ redactAll: false, secretValues: [] });
+const clear = testRedactor('none');
 
 describe('renderText, dry-run', () => {
   const plan = planOf('dry-run', [
@@ -134,10 +134,10 @@ describe('renderText, dry-run', () => {
   });
 
   it('quotes masks instead of values with a redacting redactor', () => {
-    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const redacting = testRedactor('all');
     const text = renderText(plan, redacting);
     expect(text).toContain(
-      `      ~ email: "${maskValue('email', 'departed.person@acme.internal')}" → "${maskValue('email', WANT.email)}"`,
+      `      ~ email: "${testMask('email', 'departed.person@acme.internal')}" → "${testMask('email', WANT.email)}"`,
     );
     for (const value of Object.values(WANT)) expect(text).not.toContain(value);
     expect(text).not.toContain('departed.person@acme.internal');

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createClients } from '../aws/clients.js';
 import { getCaller } from '../aws/sts.js';
 import { decideAccount, desiredContacts } from '../core/desired.js';
-import { createRedactor } from '../core/redact.js';
+import { createRedactor, makeRunKey, type RedactFields } from '../core/redact.js';
 import { CONTACT_TYPES, type ContactType, type ObservedContact } from '../core/types.js';
 import { createContactsGateway } from '../engine/contacts-gateway.js';
 import { listRunAccounts, preflight } from '../engine/observe.js';
@@ -14,7 +15,7 @@ import type { AwsOptions } from './program.js';
 /** Read-only: explains one account's desired contacts layer by layer next to its current values. */
 export async function explainCommand(
   accountId: string,
-  options: AwsOptions & { policy: string; redact: boolean },
+  options: AwsOptions & { policy: string; redact: RedactFields },
   io: Io,
 ): Promise<number> {
   const loaded = await readPolicy(options.policy);
@@ -40,7 +41,11 @@ export async function explainCommand(
       for (const type of CONTACT_TYPES)
         if (desired[type]) current[type] = await gateway.read(account.id, type);
     }
-    const redactor = createRedactor({ redactAll: options.redact, secretValues: policy.secretValues });
+    const redactor = createRedactor({
+      key: makeRunKey(io.env, randomBytes).key,
+      fields: options.redact,
+      secretValues: policy.secretValues,
+    });
     io.stdout(renderExplanation({ account, decision, desired, current }, redactor));
     return 0;
   } finally {

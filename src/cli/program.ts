@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import type { RedactFields } from '../core/redact.js';
+import { parseRedactOption } from './redact-option.js';
 import { TOOL_VERSION } from './version.js';
 
 export const DEFAULT_POLICY = 'policy/contacts.yaml';
@@ -19,7 +21,7 @@ export interface RunCliOptions extends AwsOptions {
   output: 'text' | 'json';
   logFile: string;
   detailedExitcode: boolean;
-  redact: boolean;
+  redact: RedactFields;
   planOut?: string;
   plan?: string;
   progress: boolean;
@@ -31,7 +33,7 @@ export interface RunCliOptions extends AwsOptions {
 export type Invocation =
   | { command: 'run'; options: RunCliOptions }
   | { command: 'validate'; policy: string; strict: boolean }
-  | { command: 'explain'; accountId: string; options: AwsOptions & { policy: string; redact: boolean } }
+  | { command: 'explain'; accountId: string; options: AwsOptions & { policy: string; redact: RedactFields } }
   | { command: 'done' };
 
 const EXAMPLES = `
@@ -125,7 +127,7 @@ export function parseInvocation(
     .addOption(new Option('--output <format>', 'stdout format').choices(['text', 'json']).default('text'))
     .option('--log-file <path>', 'audit log (NDJSON, appended)', DEFAULT_LOG_FILE)
     .option('--detailed-exitcode', 'dry-run: exit 2 when there is drift')
-    .option('--redact', 'mask contact values in every output and log')
+    .option('--redact [fields]', 'mask contact values in every output and log (all, or e.g. --redact=email,phone)')
     .option('--plan-out <path>', 'dry-run: save the plan as JSON')
     .option('--plan <path>', 'apply exactly a saved plan (items whose account changed are reported stale)')
     .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
@@ -158,11 +160,11 @@ export function parseInvocation(
     )
     .argument('<accountId>', '12-digit account id')
     .option('--policy <path>', 'policy file', DEFAULT_POLICY)
-    .option('--redact', 'mask contact values')
+    .option('--redact [fields]', 'mask contact values (all, or e.g. --redact=email,phone)')
     .option('--region <region>', 'AWS region')
     .option('--profile <name>', 'AWS profile')
     .action(
-      (accountId: string, raw: { policy: string; redact?: boolean; region?: string; profile?: string }) => {
+      (accountId: string, raw: { policy: string; redact?: string | true; region?: string; profile?: string }) => {
         if (!/^\d{12}$/.test(accountId))
           throw new UsageError(`explain: expected a 12-digit account id, got ${accountId}`);
         invocation = {
@@ -170,7 +172,7 @@ export function parseInvocation(
           accountId,
           options: {
             policy: raw.policy,
-            redact: raw.redact === true,
+            redact: parseRedactOption(raw.redact),
             region: raw.region,
             profile: raw.profile,
           },
@@ -213,7 +215,7 @@ function toRunOptions(raw: Record<string, unknown>): RunCliOptions {
     output: raw.output as 'text' | 'json',
     logFile: raw.logFile as string,
     detailedExitcode: raw.detailedExitcode === true,
-    redact: raw.redact === true,
+    redact: parseRedactOption(raw.redact as string | true | undefined),
     planOut: raw.planOut as string | undefined,
     plan: raw.plan as string | undefined,
     region: raw.region as string | undefined,

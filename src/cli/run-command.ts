@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { openAuditFile } from '../audit/audit-file.js';
 import { type AuditLog, ciContext, createAuditLog } from '../audit/audit-log.js';
 import { type AwsClients, createClients } from '../aws/clients.js';
-import { createRedactor, maskValue, type Redactor } from '../core/redact.js';
+import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
 import type { RunReport, Summary } from '../core/types.js';
 import { systemClock } from '../engine/clock.js';
 import { type PreparedRun, prepareRun, type RunInputs, readRunInputs } from '../engine/prepare.js';
+import { checkPlanMasks } from '../engine/saved-plan.js';
 import { executeRun, type RunResult } from '../engine/run.js';
 import { createRunStop } from '../engine/stop.js';
 import { renderJson } from '../render/json.js';
@@ -39,6 +40,8 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
   const started = systemClock.now();
   const runId = randomUUID();
   checkOutputPaths(options);
+  // Masks agree within the run, and across runs only with ENFORCE_REDACT_KEY (SPEC round 2, "Redaction").
+  const { key } = makeRunKey(io.env, randomBytes);
   const destination = openAuditFile(options.logFile);
 
   const stop = createRunStop();
@@ -58,7 +61,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
     if (ended) return;
     ended = true;
     if (audit === undefined) {
-      audit = createAuditLog(destination, runId, { redactor: createRedactor({ redactAll: true, secretValues: [] }) });
+      audit = createAuditLog(destination, runId, { redactor: createRedactor({ key, fields: 'all', secretValues: [] }) });
       audit.runStart(startFields(options, inputs, prepared));
     }
     audit.runEnd({
@@ -96,8 +99,9 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
           DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
     });
     prepared = await prepareRun(inputs, clients, { redact: options.redact });
-    reportLint(prepared.lint, options.strict, io, options.redact);
-    const redactor = createRedactor({ redactAll: options.redact, secretValues: prepared.policy.secretValues });
+    const redactor = createRedactor({ key, fields: options.redact, secretValues: prepared.policy.secretValues });
+    reportLint(prepared.lint, options.strict, io, redactor);
+    if (prepared.saved !== null) checkPlanMasks(prepared.saved, options.plan!, redactor.keyId);
     audit = createAuditLog(destination, runId, { redactor, onFailure: () => stop.stop('audit-log-failed') });
     audit.runStart(startFields(options, inputs, prepared, io.env));
 
@@ -115,7 +119,8 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         clock: systemClock,
         stop,
         audit,
-        mask: (field, value) => maskValue(field, value),
+        mask: redactor.mask,
+        redactionKeyId: redactor.keyId,
         onProgress: (p) => progress.update(p.accountsDone, p.accountsTotal, p.listing),
       },
     );

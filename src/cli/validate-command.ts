@@ -7,7 +7,7 @@ import { reportLint } from './lint-report.js';
 /** Offline: the policy file alone, no AWS call. SSM values are checked (and linted) at run time. */
 export async function validateCommand(policyFile: string, strict: boolean, io: Io): Promise<number> {
   const loaded = await readPolicy(policyFile);
-  reportLint(lintPolicy(resolvePolicy(loaded, 'offline'), loaded.file), strict, io);
+  reportLint(lintPolicy(resolvePolicy(loaded, 'offline'), loaded.file, loaded.lineOf), strict, io);
   const unchecked = validateOffline(loaded);
   const note =
     unchecked.length === 0

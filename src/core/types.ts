@@ -201,7 +201,7 @@ export interface RunReport {
   policy: { file: string; sha256: string };
   organization: { id: string; managementAccountId: string };
   caller: { accountId: string; arn: string };
-  /** How `[redacted:…]` masks were made, so a saved plan's masks can be checked (or refused). */
+  /** Which key made the `[redacted:…]` masks (its fingerprint), so a saved plan's masks can be checked. */
   redaction: { key: string } | null;
   summary: Summary;
   warnings: PolicyWarning[];

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { getParameters } from '../aws/ssm.js';
 import { getCaller } from '../aws/sts.js';
 import type { DesiredPolicy } from '../core/policy.js';
+import type { RedactFields } from '../core/redact.js';
 import type { Caller } from '../core/types.js';
 import { type LintWarning, lintPolicy } from '../policy/lint.js';
 import { type LoadedPolicy, readPolicy } from '../policy/load.js';
@@ -35,18 +36,18 @@ export async function readRunInputs(options: { policyFile: string; planFile?: st
 export async function prepareRun(
   inputs: RunInputs,
   clients: Pick<AwsClients, 'sts' | 'ssm'>,
-  options: { redact: boolean },
+  options: { redact: RedactFields },
 ): Promise<PreparedRun> {
   const caller = await getCaller(clients.sts);
   const policy = await resolveSsmValues(inputs.loaded, clients, options.redact);
-  return { ...inputs, caller, policy, lint: lintPolicy(policy, inputs.loaded.file) };
+  return { ...inputs, caller, policy, lint: lintPolicy(policy, inputs.loaded.file, inputs.loaded.lineOf) };
 }
 
 /** Replaces `{ ssm: NAME }` values, read once per run; a missing or invalid value rejects the policy. */
 export async function resolveSsmValues(
   loaded: LoadedPolicy,
   clients: Pick<AwsClients, 'ssm'>,
-  redact: boolean,
+  redact: RedactFields,
 ): Promise<DesiredPolicy> {
   const names = ssmParameterNames(loaded.document);
   const parameters = names.length === 0 ? new Map() : (await getParameters(clients.ssm, names)).values;

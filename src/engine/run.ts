@@ -64,6 +64,8 @@ export interface RunDeps {
   audit: AuditLog;
   /** Masks values as the saved plan's masks were made (keyed redaction). */
   mask: MaskFn;
+  /** `keyFingerprint` of the run's redaction key, recorded in the report so a saved plan's masks can be checked. */
+  redactionKeyId: string;
   onProgress?: (progress: RunProgress) => void;
 }
 
@@ -108,7 +110,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions, dep
     policy: { file: prepared.loaded.file, sha256: prepared.loaded.sha256 },
     organization: { id: organization.id, managementAccountId: organization.managementAccountId },
     caller: prepared.caller,
-    redaction: null,
+    redaction: { key: deps.redactionKeyId },
     summary: summarise(accounts),
     warnings: [],
     accounts,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type DecisionContext, decideAccount } from '../core/desired.js';
 import { contactsEqual, normaliseField } from '../core/normalise.js';
 import { planItem } from '../core/plan.js';
+import { isMask } from '../core/redact.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import {
   ACTIONS,
@@ -97,6 +98,20 @@ export function checkPlanOrganization(plan: SavedPlan, file: string, organizatio
   }
 }
 
+/**
+ * A plan that holds masks (`--redact`, SecureString values) can be applied only with the key that made
+ * them: without it, no current value can be compared with a mask, and every item would look stale.
+ */
+export function checkPlanMasks(plan: SavedPlan, file: string, keyId: string): void {
+  const masked = plan.accounts.some((a) =>
+    a.items.some((i) => [i.before, i.after].some((c) => c !== null && Object.values(c).some(isMask))),
+  );
+  if (!masked || plan.redaction?.key === keyId) return;
+  throw new GuardError(
+    `${file} holds redacted values whose masks were made with another key: set ENFORCE_REDACT_KEY to the key the plan was made with (it must be set when the plan is made too), or make the plan without --redact`,
+  );
+}
+
 /** The accounts of the plan this run applies: all of them, or those named with `--accounts`. */
 export function selectPlanAccounts(plan: SavedPlan, selected: readonly string[] | undefined): ReportAccount[] {
   if (selected === undefined) return plan.accounts;
@@ -129,7 +144,7 @@ export function sameAsPlanned(planned: Contact | null, current: Contact | null, 
   if (planned === null || current === null) return planned === current;
   return CONTACT_FIELDS.every((field) => {
     const recorded = planned[field];
-    return recorded.startsWith('[redacted:')
+    return isMask(recorded)
       ? recorded === mask(field, current[field])
       : normaliseField(field, recorded) === normaliseField(field, current[field]);
   });

@@ -11,6 +11,8 @@ export interface LoadedPolicy {
   /** Hex SHA-256 of the file's raw bytes: ties a run, its audit log and a saved plan to one policy. */
   sha256: string;
   document: PolicyDocument;
+  /** The line where a dotted path (`contacts.security.email`) is written, for findings made later (lint). */
+  lineOf(path: string): number | undefined;
 }
 
 function describeReadError(error: unknown): string {
@@ -57,8 +59,8 @@ export function parsePolicy(source: string | Uint8Array, file: string): LoadedPo
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   if (bytes.length > MAX_POLICY_BYTES) throw new PolicyError([tooLarge(file, bytes.length)]);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const document = validate(decodeText(source, file), file);
-  return { file, sha256, document };
+  const { document, lineOf } = validate(decodeText(source, file), file);
+  return { file, sha256, document, lineOf };
 }
 
 function decodeText(source: string | Uint8Array, file: string): string {
@@ -80,7 +82,10 @@ function fail(issues: PolicyIssue[]): never {
   throw new PolicyError(issues.sort(byLine));
 }
 
-function validate(text: string, file: string): PolicyDocument {
+function validate(
+  text: string,
+  file: string,
+): { document: PolicyDocument; lineOf: (path: string) => number | undefined } {
   const lineCounter = new LineCounter();
   // `uniqueKeys` is on by default: a duplicate key is a DUPLICATE_KEY error, not a silent last-wins.
   const yamlDocument = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -109,9 +114,13 @@ function validate(text: string, file: string): PolicyDocument {
 
   const data = toData(yamlDocument, file);
   const result = validatePolicyDocument(data);
-  if (result.success) return withTagsAsData(result.data, data, file, (path) =>
-    lineOfPath(yamlDocument, lineCounter, path),
-  );
+  if (result.success) {
+    return {
+      document: withTagsAsData(result.data, data, file, (path) => lineOfPath(yamlDocument, lineCounter, path)),
+      lineOf: (path) =>
+        lineOfPath(yamlDocument, lineCounter, path === '' ? [] : path.split('.').map(segmentOf)),
+    };
+  }
   fail(
     flattenSchemaIssues(result.error.issues).map(({ path, message }) => ({
       file,
@@ -120,6 +129,11 @@ function validate(text: string, file: string): PolicyDocument {
       message,
     })),
   );
+}
+
+/** List indexes in a dotted path are numbers in the YAML tree. */
+function segmentOf(segment: string): string | number {
+  return /^\d+$/.test(segment) ? Number(segment) : segment;
 }
 
 function toData(yamlDocument: Document, file: string): unknown {

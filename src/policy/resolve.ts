@@ -1,4 +1,5 @@
 import type { DesiredPolicy, Override, Selector } from '../core/policy.js';
+import { type RedactFields, redactsField } from '../core/redact.js';
 import {
   CONTACT_FIELDS,
   CONTACT_TYPES,
@@ -80,7 +81,7 @@ function toSelector(selector: {
 export function resolvePolicy(
   loaded: LoadedPolicy,
   parameters: ReadonlyMap<string, SsmParameterValue> | 'offline',
-  options: { redact?: boolean } = {},
+  options: { redact?: RedactFields } = {},
 ): DesiredPolicy {
   const { file, document } = loaded;
   const issues: PolicyIssue[] = [];
@@ -98,7 +99,7 @@ export function resolvePolicy(
     }
     const trimmed = parameter.value.trim();
     if (parameter.secure && trimmed) secretValues.add(trimmed);
-    const hidden = parameter.secure || options.redact === true;
+    const hidden = parameter.secure || redactsField(options.redact ?? 'none', field);
     const problem = contactFieldProblem(field, trimmed, { showValue: !hidden });
     if (problem) {
       const kind = parameter.secure ? ' (SecureString, not shown)' : hidden ? ' (not shown: --redact)' : '';

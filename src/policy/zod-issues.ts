@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { nearestKey } from './nearest-key.js';
 
 /**
  * Turns zod's issues into messages a policy author can act on, in YAML's words (mapping, list) rather
@@ -38,6 +39,23 @@ export function describeWrongType(
   return `must be ${expected.noun} (got ${describeValue(input)}${hint})`;
 }
 
+const UNKNOWN_KEY = 'unknown key';
+const ALLOWED_HERE = 'allowed here: ';
+
+/**
+ * zod's final issue no longer holds the schema, only the message the error map wrote: the allowed keys
+ * are read back from it to suggest, per key, the one that was meant.
+ */
+function describeUnknownKey(key: PropertyKey, message: string): string {
+  const start = message.indexOf(ALLOWED_HERE);
+  if (!message.startsWith(UNKNOWN_KEY) || start < 0) return message;
+  const allowed = message.slice(start + ALLOWED_HERE.length, -1).split(', ');
+  const meant = nearestKey(String(key), allowed);
+  return meant === undefined
+    ? message
+    : `${UNKNOWN_KEY}: did you mean "${meant}"? (${ALLOWED_HERE}${allowed.join(', ')})`;
+}
+
 function allowedKeys(inst: unknown): string[] {
   const shape = (inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
   return shape ? Object.keys(shape) : [];
@@ -56,7 +74,7 @@ export const describeSchemaIssue: z.core.$ZodErrorMap = (issue) => {
         issue.input,
       );
     case 'unrecognized_keys':
-      return `unknown key (allowed here: ${allowedKeys(issue.inst).join(', ')})`;
+      return `${UNKNOWN_KEY} (${ALLOWED_HERE}${allowedKeys(issue.inst).join(', ')})`;
     case 'invalid_value':
       return `must be one of ${issue.values.join(', ')} (got ${describeValue(issue.input)})`;
     case 'too_small': {
@@ -92,7 +110,10 @@ export function flattenSchemaIssues(
   return issues.flatMap((issue): SchemaIssue[] => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key], message: issue.message }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: describeUnknownKey(key, issue.message),
+      }));
     }
     if (issue.code === 'invalid_union') {
       const matchingBranches = issue.errors.filter((branch) => !isTypeMismatchAtRoot(branch));

@@ -1,13 +1,14 @@
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { exitCodeForRun } from '../../src/cli/exit-codes.js';
-import { createRedactor, maskValue, type Redactor } from '../../src/core/redact.js';
+import { createRedactor, type RedactFields, type Redactor } from '../../src/core/redact.js';
 import type { Mode, RunReport } from '../../src/core/types.js';
 import type { Clock } from '../../src/engine/clock.js';
 import { type PreparedRun, prepareRun, readRunInputs } from '../../src/engine/prepare.js';
 import { executeRun, type RunProgress, type RunResult } from '../../src/engine/run.js';
 import { createRunStop, type RunStop } from '../../src/engine/stop.js';
 import type { LintWarning } from '../../src/policy/lint.js';
+import { TEST_REDACT_KEY } from './redact.js';
 
 /** The engine's options as tests state them; the CLI builds the same from argv. */
 export interface EngineOptions {
@@ -17,7 +18,10 @@ export interface EngineOptions {
   concurrency?: number;
   maxChanges?: number;
   accounts?: readonly string[];
-  redact: boolean;
+  /** `true` is `--redact` (every field). */
+  redact: boolean | RedactFields;
+  /** The redaction key (ENFORCE_REDACT_KEY); a fixed test key when absent, so masks agree across runs. */
+  redactKey?: Buffer;
   toolVersion?: string;
 }
 
@@ -48,9 +52,14 @@ export interface EngineRun extends RunResult {
 export async function runEngine(options: EngineOptions, ctx: EngineContext): Promise<EngineRun> {
   const stop = ctx.stop ?? createRunStop();
   const inputs = await readRunInputs({ policyFile: options.policyFile, planFile: options.planFile });
-  const prepared = await prepareRun(inputs, ctx.clients, { redact: options.redact });
+  const fields: RedactFields = options.redact === true ? 'all' : options.redact === false ? 'none' : options.redact;
+  const prepared = await prepareRun(inputs, ctx.clients, { redact: fields });
   ctx.onLint?.(prepared.lint);
-  const redactor = createRedactor({ redactAll: options.redact, secretValues: prepared.policy.secretValues });
+  const redactor = createRedactor({
+    key: options.redactKey ?? Buffer.from(TEST_REDACT_KEY),
+    fields,
+    secretValues: prepared.policy.secretValues,
+  });
   const audit = createAuditLog({ ...ctx.destination, close() {} }, ctx.runId ?? 'run-1', {
     redactor,
     onFailure: () => stop.stop('audit-log-failed'),
@@ -77,7 +86,8 @@ export async function runEngine(options: EngineOptions, ctx: EngineContext): Pro
       clock: ctx.clock,
       stop,
       audit,
-      mask: (field, value) => maskValue(field, value),
+      mask: redactor.mask,
+      redactionKeyId: redactor.keyId,
       onProgress: ctx.onProgress,
     },
   );

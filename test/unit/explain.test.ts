@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decideAccount, desiredContacts } from '../../src/core/desired.js';
 import type { DesiredPolicy } from '../../src/core/policy.js';
-import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { Account, Contact, ContactType, ObservedContact } from '../../src/core/types.js';
 import { renderExplanation } from '../../src/render/explain.js';
 import { account, OPERATIONS, policy, SECURITY, selector } from '../support/builders.js';
+import { testMask, testRedactor } from '../support/redact.js';
 
 const ctx = { managementAccountId: '999999999999', callerAccountId: '999999999999' };
-const clear = createRedactor({ redactAll: false, secretValues: [] });
+const clear = testRedactor('none');
 
 const A = '111111111111';
 
@@ -158,7 +158,7 @@ describe('renderExplanation', () => {
   });
 
   it('with --redact masks desired and current values but still says which differ', () => {
-    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const redacting = testRedactor('all');
     const text = explain(
       payments,
       {
@@ -182,18 +182,18 @@ describe('renderExplanation', () => {
     expect(text).not.toMatch(/@|555/);
     // Same normalised email, same mask: the reviewer still sees it is in sync.
     expect(text).toContain(
-      `  email  desired "${maskValue('email', 'payments-security@acme.internal')}"  from overrides.1 (matched OU ou-ab12-payments1)\n         current "${maskValue('email', 'Payments-Security@ACME.internal')}"  in sync\n`,
+      `  email  desired "${testMask('email', 'payments-security@acme.internal')}"  from overrides.1 (matched OU ou-ab12-payments1)\n         current "${testMask('email', 'Payments-Security@ACME.internal')}"  in sync\n`,
     );
     expect(text).toContain('security contact: would be updated (title, phone)');
     expect(text).toMatch(/ {2}title {2}desired "\[redacted:[0-9a-f]{8}\]"/);
   });
 
   it('masks a SecureString value even without --redact, and only that value', () => {
-    const secret = createRedactor({ redactAll: false, secretValues: ['ops-oncall@example.com'] });
+    const secret = testRedactor('none', ['ops-oncall@example.com']);
     const text = explain(account('777777777777'), { OPERATIONS: present(OPERATIONS) }, layered, secret);
     expect(text).not.toContain('ops-oncall@example.com');
     expect(text).toContain(
-      `  email  desired "${maskValue('email', 'ops-oncall@example.com')}"  from contacts.operations\n`,
+      `  email  desired "${testMask('email', 'ops-oncall@example.com')}"  from contacts.operations\n`,
     );
     expect(text).toContain('  name   desired "Platform On-Call"  from contacts.operations\n');
   });

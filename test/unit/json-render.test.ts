@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { Contact } from '../../src/core/types.js';
 import { renderJson, reportToJson as planToJson } from '../../src/render/json.js';
 import { account, create, failed, noop, planOf, readError, skip, update, WANT } from '../support/plans.js';
+import { testMask, testRedactor } from '../support/redact.js';
 
-const clear = createRedactor({ redactAll: false, secretValues: [] });
+const clear = testRedactor('none');
 
 const OLD: Contact = { ...WANT, email: 'departed.person@acme.internal' };
 
@@ -123,13 +123,13 @@ describe('renderJson', () => {
         failed(update('111111111111', OLD, WANT), { code: 'ReadBackMismatch', message: 'differs' }),
       ]),
     ]);
-    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const redacting = testRedactor('all');
     const doc = JSON.parse(renderJson(applyPlan, redacting));
     const item = doc.accounts[0].items[0];
     expect(doc.mode).toBe('apply');
     expect(item.error).toEqual({ code: 'ReadBackMismatch', message: 'differs' });
-    expect(item.before.email).toBe(maskValue('email', OLD.email));
-    expect(item.after.email).toBe(maskValue('email', WANT.email));
+    expect(item.before.email).toBe(testMask('email', OLD.email));
+    expect(item.after.email).toBe(testMask('email', WANT.email));
     expect(item.before.email).not.toBe(item.after.email);
     expect(item.before.name).toBe(item.after.name); // same value, same mask
     expect(item.changedFields).toEqual(['email']);

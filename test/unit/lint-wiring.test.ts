@@ -5,12 +5,12 @@ import { PutAlternateContactCommand } from '@aws-sdk/client-account';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportLint } from '../../src/cli/lint-report.js';
 import { main } from '../../src/cli/main.js';
-import { maskValue } from '../../src/core/redact.js';
 import { runEngine } from '../support/run-engine.js';
 import { PolicyError } from '../../src/errors.js';
 import type { LintWarning } from '../../src/policy/lint.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
 import { captureIo } from '../support/io.js';
+import { TEST_REDACT_KEY, testMask } from '../support/redact.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'enforce-lint-'));
@@ -28,7 +28,7 @@ contacts:
     name: Security Operations
     title: Security Team
     email: ${email}
-    phone: "+1-555-0142"
+    phone: "+44 20 7946 0958"
 `;
 
 const PLACEHOLDER = 'reserved placeholder domain: mail there reaches no one';
@@ -39,7 +39,7 @@ describe('enforce validate reports contact-quality warnings', () => {
     const io = captureIo();
     expect(await main(['validate', '--policy', file], io)).toBe(0);
     expect(io.err).toBe(
-      `warning: ${file}: contacts.security.email: "security@example.com" is on a ${PLACEHOLDER} [placeholder-domain]\n`,
+      `warning: ${file}:6: contacts.security.email: "security@example.com" is on a ${PLACEHOLDER} [placeholder-domain]\n`,
     );
     expect(io.out).toBe(`${file}: valid\n`);
   });
@@ -49,7 +49,7 @@ describe('enforce validate reports contact-quality warnings', () => {
     const io = captureIo();
     expect(await main(['validate', '--policy', file, '--strict'], io)).toBe(65);
     expect(io.err).toBe(
-      `error: invalid policy\n${file}: contacts.security.email: "security@example.com" is on a ${PLACEHOLDER} [placeholder-domain, --strict]\n`,
+      `error: invalid policy\n${file}:6: contacts.security.email: "security@example.com" is on a ${PLACEHOLDER} [placeholder-domain, --strict]\n`,
     );
     expect(io.out).toBe('');
   });
@@ -146,8 +146,8 @@ describe('a run lints the policy once SSM values are known', () => {
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).message).toBe(
       [
-        `${policyFile}: contacts.security.email: "${RESOLVED}" is on a ${PLACEHOLDER} [placeholder-domain, --strict]`,
-        `${policyFile}: contacts.security.email: "${RESOLVED}" looks like a personal address: use a monitored distribution list so AWS still reaches the team when this person leaves [personal-address, --strict]`,
+        `${policyFile}:6: contacts.security.email: "${RESOLVED}" is on a ${PLACEHOLDER} [placeholder-domain, --strict]`,
+        `${policyFile}:6: contacts.security.email: "${RESOLVED}" looks like a personal address: use a monitored distribution list so AWS still reaches the team when this person leaves [personal-address, --strict]`,
       ].join('\n'),
     );
     expect(fake!.mocks.account.calls()).toHaveLength(0);
@@ -163,7 +163,7 @@ describe('a run lints the policy once SSM values are known', () => {
       const policyFile = join(dir, 'contacts.yaml');
       writeFileSync(policyFile, SSM_POLICY);
       const logFile = join(dir, 'audit.ndjson');
-      const io = captureIo();
+      const io = captureIo({ env: { ENFORCE_REDACT_KEY: TEST_REDACT_KEY } });
       const code = await main(['--apply', '--policy', policyFile, '--log-file', logFile, ...extra], io);
       return { code, io, policyFile, logFile };
     }
@@ -172,7 +172,7 @@ describe('a run lints the policy once SSM values are known', () => {
       const { code, io, policyFile, logFile } = await cli(['--strict']);
       expect(code).toBe(65);
       expect(io.err).toContain(
-        `${policyFile}: contacts.security.email: "${RESOLVED}" is on a ${PLACEHOLDER} [placeholder-domain, --strict]\n`,
+        `${policyFile}:6: contacts.security.email: "${RESOLVED}" is on a ${PLACEHOLDER} [placeholder-domain, --strict]\n`,
       );
       expect(io.err.startsWith('error: invalid policy\n')).toBe(true);
       expect(io.out).toBe('');
@@ -184,7 +184,7 @@ describe('a run lints the policy once SSM values are known', () => {
       const { code, io, policyFile } = await cli([]);
       expect(code).toBe(0);
       expect(io.err).toContain(
-        `warning: ${policyFile}: contacts.security.email: "${RESOLVED}" is on a ${PLACEHOLDER} [placeholder-domain]\n`,
+        `warning: ${policyFile}:6: contacts.security.email: "${RESOLVED}" is on a ${PLACEHOLDER} [placeholder-domain]\n`,
       );
       expect(fake!.mocks.account.commandCalls(PutAlternateContactCommand)).toHaveLength(2);
     });
@@ -194,7 +194,7 @@ describe('a run lints the policy once SSM values are known', () => {
       expect(code).toBe(0);
       expect(io.err).not.toContain(RESOLVED);
       expect(io.err).toContain(
-        `warning: ${policyFile}: contacts.security.email: ${maskValue('email', RESOLVED)} is on a ${PLACEHOLDER} [placeholder-domain]\n`,
+        `warning: ${policyFile}:6: contacts.security.email: ${testMask('email', RESOLVED)} is on a ${PLACEHOLDER} [placeholder-domain]\n`,
       );
       expect(io.out).not.toContain(RESOLVED);
     });

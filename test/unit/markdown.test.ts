@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { Contact } from '../../src/core/types.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import {
@@ -15,8 +14,9 @@ import {
   update,
   WANT,
 } from '../support/plans.js';
+import { testMask, testRedactor } from '../support/redact.js';
 
-const clear = createRedactor({ redactAll: false, secretValues: [] });
+const clear = testRedactor('none');
 
 const OLD: Contact = {
   name: 'Dana Whitfield',
@@ -164,15 +164,15 @@ describe('renderMarkdown', () => {
   });
 
   it('with --redact shows no contact value, only masks that still tell values apart', () => {
-    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const redacting = testRedactor('all');
     const plan = planOf('dry-run', [
       account('111111111111', 'prod', [update('111111111111', OLD, WANT)]),
       account('222222222222', 'dev', [create('222222222222', WANT)]),
     ]);
     const md = renderMarkdown(plan, redacting);
     for (const value of [...Object.values(WANT), ...Object.values(OLD)]) expect(md).not.toContain(value);
-    expect(md).toContain(`email: ${maskValue('email', OLD.email)} → ${maskValue('email', WANT.email)}`);
-    expect(maskValue('email', OLD.email)).not.toBe(maskValue('email', WANT.email));
+    expect(md).toContain(`email: ${testMask('email', OLD.email)} → ${testMask('email', WANT.email)}`);
+    expect(testMask('email', OLD.email)).not.toBe(testMask('email', WANT.email));
     const create222 = lines(md).find((l) => l.startsWith('| 222222222222'))!;
     expect(create222).toMatch(
       /\| name: \[redacted:[0-9a-f]{8}\]<br>title: \[redacted:[0-9a-f]{8}\]<br>email: \[redacted:[0-9a-f]{8}\]<br>phone: \[redacted:[0-9a-f]{8}\] \|$/,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredPolicy, Override } from '../../src/core/policy.js';
 import type { Contact } from '../../src/core/types.js';
-import { type LintRule, lintPolicy } from '../../src/policy/lint.js';
+import { isPlaceholderPhone, type LintRule, lintPolicy } from '../../src/policy/lint.js';
+import { parsePolicy } from '../../src/policy/load.js';
+import { resolvePolicy } from '../../src/policy/resolve.js';
 
 const FILE = 'policy.yaml';
 
@@ -10,7 +12,8 @@ function contact(overrides: Partial<Contact> = {}): Contact {
     name: 'Security Operations',
     title: 'Security Team',
     email: 'security@acme.internal',
-    phone: '+1-555-0142',
+    // Ofcom's drama range: not a real line, and not one of the placeholders lint knows.
+    phone: '+44 20 7946 0958',
     ...overrides,
   };
 }
@@ -73,6 +76,7 @@ describe('lintPolicy', () => {
           path: 'contacts.security.email',
           rule: 'placeholder-domain',
           message: '"soc@example.com" is on a reserved placeholder domain: mail there reaches no one',
+          quoted: [{ field: 'email', value: 'soc@example.com' }],
         },
       ]);
     });
@@ -136,6 +140,7 @@ describe('lintPolicy', () => {
           rule: 'domain-not-allowed',
           message:
             '"security@gmail.com" is not on a domain listed in settings.allowedEmailDomains (acme.internal)',
+          quoted: [{ field: 'email', value: 'security@gmail.com' }],
         },
       ]);
     });
@@ -163,39 +168,150 @@ describe('lintPolicy', () => {
     });
   });
 
-  describe('same-phone', () => {
-    it('fires when every managed type has the same phone, once normalised', () => {
-      const desired = policy({
-        contacts: {
-          SECURITY: contact({ phone: '+1-555-0142', email: 'security@acme.internal' }),
-          OPERATIONS: contact({ phone: '+1 (555) 0142', email: 'ops@acme.internal' }),
-          BILLING: contact({ phone: '+1 555 0142', email: 'billing@acme.internal' }),
+  describe('placeholder-phone', () => {
+    it.each([
+      '+0000000000',
+      '0000000',
+      '+1 111 111 1111',
+      '+1-555-0142',
+      '555-0100',
+      '+1 (555) 0199',
+      '+1-212-555-0142',
+      '212 555 0123',
+    ])('fires for %s', (phone) => {
+      expect(isPlaceholderPhone(phone)).toBe(true);
+      expect(rulesOf(policy({ contacts: { SECURITY: contact({ phone }) } }))).toEqual([
+        ['contacts.security.phone', 'placeholder-phone'],
+      ]);
+    });
+
+    it.each(['+1-555-0200', '+1-555-1234', '+44 20 7946 0958', '+1 212 555 0099', '+49 30 1234567'])(
+      'does not fire for %s',
+      (phone) => {
+        expect(isPlaceholderPhone(phone)).toBe(false);
+      },
+    );
+
+    it('checks override phones at their override index, and words the warning with the number', () => {
+      const desired = policy({ overrides: [override({ SECURITY: { phone: '+1-555-0101' } })] });
+      expect(lintPolicy(desired, FILE)).toEqual([
+        {
+          file: FILE,
+          path: 'overrides.0.contacts.security.phone',
+          rule: 'placeholder-phone',
+          message:
+            '"+1-555-0101" is a placeholder number (555-01xx is reserved for fiction; one repeated digit reaches no one): AWS could not call the team',
+          quoted: [{ field: 'phone', value: '+1-555-0101' }],
         },
+      ]);
+    });
+  });
+
+  describe('shared-contact-details (Prowler)', () => {
+    const CHECK =
+      "Prowler's check account_maintain_different_contact_details_to_security_billing_and_operations fails an account whose security, billing and operations contacts share an email, a name or a phone (a scanner's opinion, not an AWS rule: AWS accepts it)";
+    const distinct = {
+      SECURITY: contact(),
+      OPERATIONS: contact({
+        name: 'Platform On-Call',
+        email: 'ops@acme.internal',
+        phone: '+44 20 7946 0959',
+      }),
+      BILLING: contact({ name: 'Finance', email: 'billing@acme.internal', phone: '+44 20 7946 0960' }),
+    };
+
+    it('is silent when security, operations and billing differ in email, name and phone', () => {
+      expect(rulesOf(policy({ contacts: distinct }))).toEqual([]);
+    });
+
+    it('fires for a shared phone, compared as the plan compares (punctuation ignored), naming the check', () => {
+      const desired = policy({
+        contacts: { ...distinct, BILLING: { ...distinct.BILLING, phone: '+44 (20) 7946-0958' } },
       });
       expect(lintPolicy(desired, FILE)).toEqual([
         {
           file: FILE,
           path: 'contacts',
-          rule: 'same-phone',
-          message:
-            'security, operations, billing share one phone number: AWS calls each about different matters, give each the number of the team that handles them',
+          rule: 'shared-contact-details',
+          message: `security, billing share the phone "+44 20 7946 0958": ${CHECK}`,
+          quoted: [{ field: 'phone', value: '+44 20 7946 0958' }],
         },
       ]);
     });
 
-    it('does not fire when one type has its own phone', () => {
+    it('fires for a shared email (case-insensitive) and a shared name, once each', () => {
       const desired = policy({
         contacts: {
-          SECURITY: contact({ phone: '+1-555-0142' }),
-          OPERATIONS: contact({ phone: '+1-555-0142', email: 'ops@acme.internal' }),
-          BILLING: contact({ phone: '+1-555-0199', email: 'billing@acme.internal' }),
+          ...distinct,
+          OPERATIONS: {
+            ...distinct.OPERATIONS,
+            email: 'SECURITY@acme.internal',
+            name: 'Security Operations',
+          },
         },
       });
-      expect(rulesOf(desired)).toEqual([]);
+      expect(lintPolicy(desired, FILE).map(({ message }) => message.split(':')[0])).toEqual([
+        'security, operations share the email "security@acme.internal"',
+        'security, operations share the name "Security Operations"',
+      ]);
+    });
+
+    it('fires where an override makes two types share a value, and not again for the defaults’ sharing', () => {
+      const desired = policy({
+        contacts: { ...distinct, BILLING: { ...distinct.BILLING, name: 'Security Operations' } },
+        overrides: [
+          override({ OPERATIONS: { email: 'billing@acme.internal' } }),
+          override({ SECURITY: { title: 'Payments Security' } }),
+        ],
+      });
+      expect(rulesOf(desired)).toEqual([
+        ['contacts', 'shared-contact-details'],
+        ['overrides.0.contacts', 'shared-contact-details'],
+      ]);
+      expect(lintPolicy(desired, FILE)[1]?.message).toContain(
+        'operations, billing share the email "billing@acme.internal"',
+      );
     });
 
     it('does not fire when only one type is managed', () => {
       expect(rulesOf(policy())).toEqual([]);
+    });
+  });
+
+  describe('lines', () => {
+    const TEXT = `version: 1
+contacts:
+  security:
+    name: Security Operations
+    title: Security Team
+    email: security@example.com
+    phone: "+44 20 7946 0958"
+  operations:
+    name: Platform On-Call
+    title: Operations
+    email: ops@acme.internal
+    phone: "+44 20 7946 0958"
+overrides:
+  - match: { accounts: ["111111111111"] }
+    contacts:
+      security: { phone: "+1-555-0142" }
+`;
+
+    it('carry the line where the finding’s path is written', () => {
+      const loaded = parsePolicy(TEXT, FILE);
+      const warnings = lintPolicy(resolvePolicy(loaded, 'offline'), FILE, loaded.lineOf);
+      expect(warnings.map(({ path, line, rule }) => [path, line, rule])).toEqual([
+        ['contacts.security.email', 6, 'placeholder-domain'],
+        ['overrides.0.contacts.security.phone', 16, 'placeholder-phone'],
+        ['contacts', 2, 'shared-contact-details'],
+      ]);
+    });
+
+    it('are left out when no locator is given', () => {
+      const loaded = parsePolicy(TEXT, FILE);
+      for (const warning of lintPolicy(resolvePolicy(loaded, 'offline'), FILE)) {
+        expect(warning).not.toHaveProperty('line');
+      }
     });
   });
 

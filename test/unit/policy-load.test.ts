@@ -198,7 +198,8 @@ describe('parsePolicy: schema problems, with path and line', () => {
         file: FILE,
         path: 'setting',
         line: 8,
-        message: 'unknown key (allowed here: version, contacts, scope, overrides, settings)',
+        message:
+          'unknown key: did you mean "settings"? (allowed here: version, contacts, scope, overrides, settings)',
       },
     ]);
   });
@@ -211,6 +212,27 @@ describe('parsePolicy: schema problems, with path and line', () => {
         line: 7,
         message: 'unknown key (allowed here: name, title, email, phone)',
       },
+    ]);
+  });
+
+  it('suggests the key a misspelt one meant, next to the required key it leaves missing', () => {
+    expect(issuesOf(SECURITY_ONLY.replace('    email:', '    emial:'))).toEqual([
+      { file: FILE, path: 'contacts.security.email', line: 3, message: 'is required' },
+      {
+        file: FILE,
+        path: 'contacts.security.emial',
+        line: 6,
+        message: 'unknown key: did you mean "email"? (allowed here: name, title, email, phone)',
+      },
+    ]);
+  });
+
+  it('suggests per key when one mapping has several unknown keys', () => {
+    const issues = issuesOf(`${SECURITY_ONLY}scope:\n  exlude: {}\n  Include: {}\n  only: {}\n`);
+    expect(issues.map(({ path, message }) => [path, message.split(' (')[0]])).toEqual([
+      ['scope.exlude', 'unknown key: did you mean "exclude"?'],
+      ['scope.Include', 'unknown key: did you mean "include"?'],
+      ['scope.only', 'unknown key'],
     ]);
   });
 

@@ -212,7 +212,7 @@ describe('resolvePolicy', () => {
         resolvePolicy(
           load(SECURITY_WITH_SSM_EMAIL),
           parameters({ '/org/contacts/security/email': { value: 'security at example.com', secure: false } }),
-          { redact: true },
+          { redact: 'all' },
         );
       } catch (e) {
         return e as Error;

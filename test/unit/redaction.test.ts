@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normaliseField } from '../../src/core/normalise.js';
-import { maskValue } from '../../src/core/redact.js';
 import { CONTACT_FIELDS, type Contact } from '../../src/core/types.js';
 import { runEngine } from '../support/run-engine.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderText } from '../../src/render/text.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
+import { TEST_REDACT_KEY, testMask } from '../support/redact.js';
 
 const MGMT = '999999999999';
 const A = '111111111111'; // update: every field differs
@@ -85,7 +85,13 @@ async function applyRun(spec: FakeOrgSpec, policyText: string, redact: boolean) 
   fake = fakeAws(spec);
   const audit = memoryAuditLog();
   const outcome = await runEngine(
-    { mode: 'apply', policyFile: writePolicy(policyText), redact, toolVersion: 't' },
+    {
+      mode: 'apply',
+      policyFile: writePolicy(policyText),
+      redact,
+      redactKey: Buffer.from(TEST_REDACT_KEY),
+      toolVersion: 't',
+    },
     {
       clients: fake.clients,
       clock: virtualClock(),
@@ -183,7 +189,7 @@ describe('--redact masks contact values in every output of one run', () => {
       expect(updated.before[field]).toMatch(/^\[redacted:[0-9a-f]{8}\]$/);
       expect(updated.before[field]).not.toBe(updated.after[field]);
     }
-    expect(updated.after.email).toBe(maskValue('email', SECURITY.email));
+    expect(updated.after.email).toBe(testMask('email', SECURITY.email));
     expect(item(A, 'OPERATIONS').after.email).not.toBe(updated.after.email);
     // C holds the policy's email in capitals: same normalised value, same mask as the policy's.
     expect(item(C, 'SECURITY').before.email).toBe(item(B, 'SECURITY').after.email);
@@ -222,7 +228,7 @@ describe('without --redact', () => {
     expect(outcome.plan.summary.applied).toBe(6);
     for (const [name, output] of Object.entries(outputs)) {
       expect(output.toLowerCase(), name).not.toContain(SECRET);
-      expect(output, name).toContain(maskValue('email', SECRET));
+      expect(output, name).toContain(testMask('email', SECRET));
     }
   });
 
@@ -235,7 +241,7 @@ describe('without --redact', () => {
       expect(output, name).toContain(A_SECURITY.email);
     }
     // Only the secret is masked.
-    expect(outputs.text).toContain(`      ~ email: "${A_SECURITY.email}" → "${maskValue('email', SECRET)}"`);
+    expect(outputs.text).toContain(`      ~ email: "${A_SECURITY.email}" → "${testMask('email', SECRET)}"`);
     expect(outputs.text).toContain(`      ~ email: "${A_OPERATIONS.email}" → "${PLAIN}"`);
   });
 });

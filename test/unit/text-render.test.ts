@@ -2,11 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedactor, maskValue } from '../../src/core/redact.js';
 import type { RunReport as Plan } from '../../src/core/types.js';
-import { runEngine } from '../support/run-engine.js';
 import { summaryLine } from '../../src/render/breakdown.js';
 import { renderText } from '../../src/render/text.js';
+import { runEngine } from '../support/run-engine.js';
 import { fakeAws, memoryAuditLog } from '../support/fake-aws.js';
 import {
   account,
@@ -21,8 +20,9 @@ import {
   update,
   WANT,
 } from '../support/plans.js';
+import { testMask, testRedactor } from '../support/redact.js';
 
-const clear = createRedactor({ redactAll: false, secretValues: [] });
+const clear = testRedactor('none');
 
 describe('renderText, dry-run', () => {
   const plan = planOf('dry-run', [
@@ -135,10 +135,10 @@ describe('renderText, dry-run', () => {
   });
 
   it('quotes masks instead of values with a redacting redactor', () => {
-    const redacting = createRedactor({ redactAll: true, secretValues: [] });
+    const redacting = testRedactor('all');
     const text = renderText(plan, redacting);
     expect(text).toContain(
-      `      ~ email: "${maskValue('email', 'departed.person@acme.internal')}" → "${maskValue('email', WANT.email)}"`,
+      `      ~ email: "${testMask('email', 'departed.person@acme.internal')}" → "${testMask('email', WANT.email)}"`,
     );
     for (const value of Object.values(WANT)) expect(text).not.toContain(value);
     expect(text).not.toContain('departed.person@acme.internal');

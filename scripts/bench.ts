@@ -3,7 +3,7 @@
  *
  * 1. Quota efficiency: `enforce --dry-run` and `--apply` over 2,000 accounts in moto, through the
  *    AWS-faithful proxy at the Account API quotas ×10, compared with the least time those quotas allow.
- * 2. In-process overhead: runEnforce (plan + apply) over 10,000 in-memory accounts: wall, CPU, peak RSS.
+ * 2. In-process overhead: the engine (plan + apply) over 10,000 in-memory accounts: wall, CPU, peak RSS.
  * 3. Versus the shell loop: `aws account put-alternate-contact` once per account against `enforce --apply`,
  *    200 accounts, same emulator.
  *

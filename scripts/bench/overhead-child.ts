@@ -1,14 +1,13 @@
 // Child process of the in-process overhead benchmark (scripts/bench/overhead.ts starts it, so that its RSS
-// is its own): `node --import tsx overhead-child.ts <accounts> <mock|direct|sdk>` runs runEnforce (plan + apply)
+// is its own): `node --import tsx overhead-child.ts <accounts> <mock|direct|sdk>` runs the engine (plan + apply)
 // over an in-memory organization and prints one JSON line of measurements on stdout.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAuditDestination } from '../../src/audit/audit-log.js';
+import { openAuditFile } from '../../src/audit/audit-file.js';
 import { systemClock } from '../../src/engine/clock.js';
-import { neverInterrupted } from '../../src/engine/interrupt.js';
-import { runEnforce } from '../../src/engine/run.js';
+import { runEngine } from '../../test/support/run-engine.js';
 import { renderJson } from '../../src/render/json.js';
 import {
   buildFakeOrg,
@@ -82,20 +81,14 @@ async function main() {
 
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const outcome = await runEnforce(
+    // The engine as the CLI runs it (prepare, execute), with a real synchronous audit file: /dev/null.
+    const outcome = await runEngine(
       { mode: 'apply', policyFile, redact: false, toolVersion: 'bench' },
-      {
-        clients,
-        clock: systemClock,
-        interrupt: neverInterrupted,
-        // A real pino destination, synchronous as in the CLI, into /dev/null.
-        openAuditLog: () => openAuditDestination('/dev/null'),
-      },
+      { clients, clock: systemClock, destination: openAuditFile('/dev/null') },
     );
     const t1 = performance.now();
     // The CLI's --output json: part of what a run costs.
     const rendered = renderJson(outcome.plan, outcome.redactor);
-    outcome.finish(outcome.plan.summary.failed > 0 ? 1 : 0);
     const t2 = performance.now();
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);

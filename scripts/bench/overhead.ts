@@ -1,4 +1,4 @@
-// Scenario 2: in-process overhead. runEnforce (plan + apply) over 10,000 in-memory accounts, each run in its
+// Scenario 2: in-process overhead. the engine (plan + apply) over 10,000 in-memory accounts, each run in its
 // own child process (scripts/bench/overhead-child.ts) so that its RSS is its own.
 
 import { fileURLToPath } from 'node:url';
@@ -42,7 +42,7 @@ export async function overheadScenario(accounts: number, cliBaselineRssMb: numbe
     const ok = r.summary.failed === 0 && r.summary.applied === r.expectedWrites;
     details.push(
       `  ${mode.padEnd(6)} ${describe[mode]}:\n` +
-        `         wall ${seconds(r.wallMs)} (runEnforce ${seconds(r.runMs)}, JSON render ${seconds(r.renderMs)}), ` +
+        `         wall ${seconds(r.wallMs)} (engine ${seconds(r.runMs)}, JSON render ${seconds(r.renderMs)}), ` +
         `CPU ${seconds(cpuMs)} = ${perAccountMs.toFixed(3)} ms/account, ` +
         `RSS baseline ${r.baselineRssMb.toFixed(0)} MB → peak ${r.maxRssMb.toFixed(0)} MB (getrusage; ` +
         `10 ms sampler saw ${r.peakRssSampledMb.toFixed(0)} MB in ${r.samples} samples)\n` +

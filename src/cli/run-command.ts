@@ -113,6 +113,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         concurrency: options.concurrency,
         maxChanges: options.maxChanges,
         accounts: options.accounts,
+        strict: options.strict,
       },
       {
         clients,
@@ -125,6 +126,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
       },
     );
     progress.finish();
+    reportSelectorWarnings(result.report, io);
     summary = result.report.summary;
     organizationId = result.organization.id;
     const ending = { report: result.report, refusal: result.refusal, stopped: stop.reason };
@@ -140,7 +142,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
   } catch (error) {
     progress.finish();
     exitCode = exitCodeForError(error);
-    reason = describeError(error, io.env).split('\n')[0];
+    reason = describeError(error, io.env).replace(/\n/g, '; ');
     reportError(error, io);
     return exitCode;
   } finally {
@@ -149,6 +151,13 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
     destination.close();
     for (const client of Object.values(clients ?? {})) client.destroy();
   }
+}
+
+/** Selectors that match nothing, on stderr like lint warnings (the plan and step summary list them too). */
+function reportSelectorWarnings(report: RunReport, io: Io): void {
+  for (const w of report.warnings)
+    io.stderr(`warning: ${report.policy.file}: ${w.path}: ${w.message} [unmatched-selector]\n`);
+  for (const n of report.notChecked) io.stderr(`note: ${report.policy.file}: ${n.paths.join(', ')}: ${n.message}\n`);
 }
 
 function startFields(

@@ -204,6 +204,9 @@ export interface RunReport {
   /** Which key made the `[redacted:…]` masks (its fingerprint), so a saved plan's masks can be checked. */
   redaction: { key: string } | null;
   summary: Summary;
+  /** Selectors that match no account of the organization (SPEC round 2, "Deciding an item" 3). */
   warnings: PolicyWarning[];
+  /** Checks that could not be made, e.g. under `--accounts` only some accounts were seen. */
+  notChecked: { paths: string[]; message: string }[];
   accounts: ReportAccount[];
 }

@@ -1,5 +1,5 @@
 import type { DesiredPolicy, Selector } from './policy.js';
-import type { Account } from './types.js';
+import type { Account, PolicyWarning } from './types.js';
 
 /**
  * Selectors that match no account are silent mistakes: an exclude tag with a typo exempts nothing, and the
@@ -7,12 +7,7 @@ import type { Account } from './types.js';
  * override's `match` is checked against what the run saw of the organization.
  */
 
-/** A finding about the policy that is not an error of the file itself; the CLI shows it, --strict refuses. */
-export interface PolicyWarning {
-  /** Where in the policy: `scope.exclude.tags`, `overrides.2.match.accounts`. */
-  path: string;
-  message: string;
-}
+export type { PolicyWarning };
 
 const SELECTOR_KINDS = ['accounts', 'ous', 'tags'] as const;
 export type SelectorKind = (typeof SELECTOR_KINDS)[number];

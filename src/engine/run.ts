@@ -15,6 +15,13 @@ import {
   type WriteItem,
   type WriteOutcome,
 } from '../core/types.js';
+import {
+  createSeenOrganization,
+  findUnmatchedSelectors,
+  type SeenOrganization,
+  type SelectorCheck,
+} from '../core/unmatched-selectors.js';
+import { PolicyError } from '../errors.js';
 import { applyItem } from './apply.js';
 import type { Clock } from './clock.js';
 import { type ContactsGateway, createContactsGateway } from './contacts-gateway.js';
@@ -45,6 +52,8 @@ export interface RunOptions {
   maxChanges?: number;
   /** `--accounts`: limit the run (and a saved plan) to these accounts. */
   accounts?: readonly string[];
+  /** `--strict`: a selector that matches nothing rejects the policy (nothing is written). */
+  strict?: boolean;
 }
 
 /** Progress of a run, for the terminal display. */
@@ -99,8 +108,10 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions, dep
     concurrency: options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY,
     maxChanges: options.maxChanges ?? policy.settings.maxChanges,
   };
-  const { accounts, refusal } =
-    prepared.saved === null ? await planAndApply(run) : await applySavedPlan(run, prepared.saved);
+  const { accounts, refusal, selectors } =
+    prepared.saved === null
+      ? await planAndApply(run)
+      : { ...(await applySavedPlan(run, prepared.saved)), selectors: { warnings: [], notes: [] } };
 
   const report: RunReport = {
     version: 1,
@@ -112,7 +123,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions, dep
     caller: prepared.caller,
     redaction: { key: deps.redactionKeyId },
     summary: summarise(accounts),
-    warnings: [],
+    warnings: selectors.warnings,
+    notChecked: selectors.notes.map(({ paths, message }) => ({ paths: [...paths], message })),
     accounts,
   };
   return { report, organization, refusal };
@@ -129,7 +141,9 @@ interface Run {
 }
 
 /** A fresh run: accounts are planned as they are listed, and (apply) written as soon as they may be. */
-async function planAndApply(run: Run): Promise<{ accounts: ReportAccount[]; refusal: MaxChangesRefusal | null }> {
+async function planAndApply(
+  run: Run,
+): Promise<{ accounts: ReportAccount[]; refusal: MaxChangesRefusal | null; selectors: SelectorCheck }> {
   const { prepared, options, deps } = run;
   const { policy } = prepared;
   const source =
@@ -153,13 +167,16 @@ async function planAndApply(run: Run): Promise<{ accounts: ReportAccount[]; refu
     for (const item of account.items.filter(isWrite)) queueWrite(run, queue, item, account.accountName);
   };
   // Without a max-changes guard, an account's writes start as soon as it is planned, so writing account A
-  // does not wait for the scan of account Z. With the guard, nothing may be written until the total is known.
-  const streamWrites = options.mode === 'apply' && run.maxChanges === undefined;
+  // does not wait for the scan of account Z. With the guard, nothing may be written until the total is
+  // known; with --strict, until every selector was checked against the whole organization.
+  const streamWrites = options.mode === 'apply' && run.maxChanges === undefined && options.strict !== true;
+  const seen = createSeenOrganization();
   const readTags = (id: string) => listAccountTags(deps.clients.organizations, id);
   const planned = await scanAccounts(listing.accounts, policy, run.decision, run.concurrency, {
     gateway: run.gateway,
     audit: deps.audit,
     stop: deps.stop,
+    onAccountRead: seen.add,
     onPlanned: (account) => {
       accountsDone += 1;
       if (streamWrites) queueWrites(account);
@@ -167,6 +184,9 @@ async function planAndApply(run: Run): Promise<{ accounts: ReportAccount[]; refu
     },
     ...(policyUsesTags(policy) ? { readTags } : {}),
   });
+
+  const complete = options.accounts === undefined && (await listing.complete) && deps.stop.reason === null;
+  const selectors = checkSelectors(run, seen.seen(complete));
 
   let refusal: MaxChangesRefusal | null = null;
   const writes = planned.flatMap((a) => a.items.filter(isWrite));
@@ -181,7 +201,23 @@ async function planAndApply(run: Run): Promise<{ accounts: ReportAccount[]; refu
       outcomes.set(itemKey(item), { kind: 'not-written', reason: refusal !== null ? 'max-changes' : stopped(run) });
     }
   }
-  return { accounts: reportAccounts(planned, outcomes), refusal };
+  return { accounts: reportAccounts(planned, outcomes), refusal, selectors };
+}
+
+/**
+ * Selectors that match no account of the organization are audited and reported; with --strict they
+ * reject the policy before anything is written (the writes waited for this check).
+ */
+function checkSelectors(run: Run, seen: SeenOrganization): SelectorCheck {
+  const check = findUnmatchedSelectors(run.prepared.policy, seen);
+  for (const warning of check.warnings) run.deps.audit.policyWarning(warning);
+  if (run.options.strict === true && check.warnings.length > 0) {
+    const file = run.prepared.loaded.file;
+    throw new PolicyError(
+      check.warnings.map((w) => ({ file, path: w.path, message: `${w.message} [unmatched-selector, --strict]` })),
+    );
+  }
+  return check;
 }
 
 function queueWrite(run: Run, queue: WriteQueue, item: WriteItem, accountName: string): void {

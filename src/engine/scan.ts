@@ -14,6 +14,8 @@ export interface ScanDeps {
   stop: RunStop;
   /** Each account as soon as it is planned (its writes may be queued at once). */
   onPlanned?: (account: PlannedAccount) => void;
+  /** Each account as far as the run read it (tags included): what the selector checks saw. */
+  onAccountRead?: (account: Account) => void;
   /** Reads an account's tags when the policy uses tags and the account was listed without them. */
   readTags?: (accountId: string) => Promise<Record<string, string>>;
 }
@@ -57,7 +59,10 @@ async function planAccount(
 ): Promise<PlannedAccount> {
   // Decided from the listing alone: nothing more is read for an account that is not ACTIVE.
   const byState = decideByState(account);
-  if (byState?.kind === 'skip') return skippedAccount(account, types, byState.reason);
+  if (byState?.kind === 'skip') {
+    deps.onAccountRead?.(account);
+    return skippedAccount(account, types, byState.reason);
+  }
   if (deps.stop.reason !== null) return skippedAccount(account, types, 'not-read');
 
   if (deps.readTags !== undefined && account.tags === undefined) {
@@ -72,6 +77,7 @@ async function planAccount(
       return { ...accountOf(account), items: types.map((type) => errorItem(account.id, type, error)) };
     }
   }
+  deps.onAccountRead?.(account);
   const decision = decideAccount(account, policy, ctx);
   if (decision.kind === 'skip') return skippedAccount(account, types, decision.reason);
 

@@ -24,9 +24,10 @@ export function renderMarkdown(report: RunReport, redactor: Redactor): string {
     '',
   ];
 
-  if (report.warnings.length > 0) {
+  if (report.warnings.length + report.notChecked.length > 0) {
     lines.push('### Warnings', '');
-    for (const w of report.warnings) lines.push(`- \`${w.path.replace(/`/g, '')}\`: ${md(w.message)}`);
+    for (const w of report.warnings) lines.push(`- ${md(w.path)}: ${md(w.message)}`);
+    for (const n of report.notChecked) lines.push(`- not checked: ${md(n.paths.join(', '))}: ${md(n.message)}`);
     lines.push('');
   }
 

@@ -58,9 +58,10 @@ export function renderText(report: RunReport, redactor: Redactor, style: TextSty
   }
   if (blocks === 0) lines.push('No drift: every managed contact matches the policy.', '');
 
-  if (report.warnings.length > 0) {
+  if (report.warnings.length + report.notChecked.length > 0) {
     lines.push(style.heading('Warnings:'));
     for (const w of report.warnings) lines.push(`  ${w.path}: ${w.message}`);
+    for (const n of report.notChecked) lines.push(`  not checked: ${n.paths.join(', ')}: ${n.message}`);
     lines.push('');
   }
   const { notManaged, notWritten } = reasonBreakdown(report);

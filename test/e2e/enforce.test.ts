@@ -208,8 +208,11 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         version: 1,
         runId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         mode: 'dry-run',
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         policy: { file: 'contacts.yaml', sha256: policySha256 },
         organization: { id: org.organizationId, managementAccountId: org.managementAccountId },
+        caller: { accountId: org.managementAccountId, arn: expect.stringContaining(org.managementAccountId) },
+        redaction: { key: expect.stringMatching(/^[0-9a-f]{16}$/) },
         summary: {
           accounts: 6,
           items: 12,
@@ -219,7 +222,10 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
           skipped: 0,
           failed: 0,
           applied: 0,
+          notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
         },
+        warnings: [],
+        notChecked: [],
         accounts: expectedAccounts,
       });
       expect(proxy.ledger).toEqual([]);
@@ -263,7 +269,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
       );
       expect(result.stdout).not.toContain(id('formatted')); // in sync after normalising: counted, not listed
       expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
-        'Plan: 3 to create, 3 to update, 6 in sync, 0 skipped, 0 failed.',
+        'Plan: 3 to create, 3 to update, 6 in sync, 0 skipped, 0 failed (12 contacts in 6 accounts).',
       );
       expect(proxy.ledger).toEqual([]);
     });
@@ -295,6 +301,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         skipped: 0,
         failed: 0,
         applied: 6,
+        notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
       });
       const writes = allItems(plan).filter((item) => item.action === 'create' || item.action === 'update');
       expect(writes.map((item) => item.result)).toEqual(Array(6).fill('applied'));

@@ -359,7 +359,15 @@ contacts:
           expect(result.stderr).toContain(stderr);
         }
         expect(proxy.stats()).toEqual({});
-        expect(await readAudit(logFile)).toEqual([]);
+        // The refusal is audited (every ending is): run.start, then run.end with 65 and the reason.
+        const lines = await readAudit(logFile);
+        expect(lines.map((l) => [l.event, l.exitCode])).toEqual([
+          ['run.start', undefined],
+          ['run.end', 65],
+          ['run.start', undefined],
+          ['run.end', 65],
+        ]);
+        expect(String(lines[1]!.reason)).toContain(stderr);
       });
     }
 

@@ -87,6 +87,7 @@ export function planOf(mode: Mode, accounts: ReportAccount[]): RunReport {
     redaction: null,
     summary: summarise(accounts),
     warnings: [],
+    notChecked: [],
     accounts: sortAccounts(accounts),
   };
 }

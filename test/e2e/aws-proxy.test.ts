@@ -331,7 +331,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
       expect(proxy.ledger.map(({ time, ...entry }) => entry)).toEqual([
         {
           seq: 1,
+          operation: 'PutAlternateContact',
           accountId: alpha,
+          callerAccountId: org.managementAccountId,
           hadAccountId: true,
           type: 'SECURITY',
           name: SECURITY.Name,
@@ -341,7 +343,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
         },
         {
           seq: 2,
+          operation: 'PutAlternateContact',
           accountId: org.managementAccountId,
+          callerAccountId: org.managementAccountId,
           hadAccountId: false,
           type: 'SECURITY',
           name: SECURITY.Name,
@@ -351,7 +355,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
         },
         {
           seq: 3,
+          operation: 'PutAlternateContact',
           accountId: beta,
+          callerAccountId: beta,
           hadAccountId: false,
           type: 'SECURITY',
           name: SECURITY.Name,

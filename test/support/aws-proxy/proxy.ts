@@ -255,7 +255,7 @@ export class FaultProxy {
       case 'PutContactInformation':
         return this.answerContactInformation(req, res, request, losesAnswer);
       case 'DeleteAlternateContact':
-        if ((await this.askMoto(req, '/getAlternateContact', body)) === 404) {
+        if ((await this.askMoto(req, '/getAlternateContact', body)) === 'ResourceNotFoundException') {
           // moto deletes a missing contact without complaint; AWS answers ResourceNotFoundException (the model
           // lists it for DeleteAlternateContact) with the message moto uses for GetAlternateContact.
           request.count('emulated');
@@ -446,8 +446,11 @@ export class FaultProxy {
     });
   }
 
-  /** Sends the request's credentials to another moto path; the status, or 0 when moto did not answer. */
-  private askMoto(req: http.IncomingMessage, path: string, body: Buffer): Promise<number> {
+  /**
+   * Sends the request, credentials and body, to another moto path; the error type of the answer ('' for a
+   * success or no answer). moto sends its ResourceNotFoundException with HTTP 400, so the status says nothing.
+   */
+  private askMoto(req: http.IncomingMessage, path: string, body: Buffer): Promise<string> {
     return new Promise((resolve) => {
       const headers = withoutHopByHop(req.rawHeaders, ['content-length']);
       headers.push('content-length', String(body.length));
@@ -461,10 +464,11 @@ export class FaultProxy {
       });
       probe.on('response', (answer) => {
         answer.resume();
-        answer.once('end', () => resolve(answer.statusCode ?? 0));
-        answer.once('error', () => resolve(0));
+        const errorType = answer.headers['x-amzn-errortype'];
+        answer.once('end', () => resolve(typeof errorType === 'string' ? errorType.split(':')[0]! : ''));
+        answer.once('error', () => resolve(''));
       });
-      probe.on('error', () => resolve(0));
+      probe.on('error', () => resolve(''));
       probe.end(body);
     });
   }

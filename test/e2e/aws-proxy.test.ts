@@ -3,15 +3,23 @@
 
 import {
   AccountClient,
+  DeleteAlternateContactCommand,
   GetAlternateContactCommand,
+  GetContactInformationCommand,
   PutAlternateContactCommand,
   type PutAlternateContactCommandInput,
+  PutContactInformationCommand,
 } from '@aws-sdk/client-account';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsProxy, type ProxyOptions, startAwsProxy } from '../support/aws-proxy.js';
+import {
+  type AwsProxy,
+  type ContactInformation,
+  type ProxyOptions,
+  startAwsProxy,
+} from '../support/aws-proxy.js';
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
 import {
   assumeRoleCredentials,
@@ -27,6 +35,17 @@ const SECURITY = {
   Title: 'Security Team',
   EmailAddress: 'security@example.com',
   PhoneNumber: '+1-555-0142',
+};
+
+const PRIMARY: ContactInformation = {
+  FullName: 'Primary Contact',
+  AddressLine1: '1 Example Street',
+  City: 'Example City',
+  PostalCode: '00000',
+  CountryCode: 'US',
+  PhoneNumber: '+1 (555) 0100',
+  CompanyName: 'Example Corp',
+  WebsiteUrl: 'https://www.example.com',
 };
 
 interface SdkError extends Error {
@@ -331,7 +350,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
       expect(proxy.ledger.map(({ time, ...entry }) => entry)).toEqual([
         {
           seq: 1,
+          operation: 'PutAlternateContact',
           accountId: alpha,
+          callerAccountId: org.managementAccountId,
           hadAccountId: true,
           type: 'SECURITY',
           name: SECURITY.Name,
@@ -341,7 +362,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
         },
         {
           seq: 2,
+          operation: 'PutAlternateContact',
           accountId: org.managementAccountId,
+          callerAccountId: org.managementAccountId,
           hadAccountId: false,
           type: 'SECURITY',
           name: SECURITY.Name,
@@ -351,7 +374,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
         },
         {
           seq: 3,
+          operation: 'PutAlternateContact',
           accountId: beta,
+          callerAccountId: beta,
           hadAccountId: false,
           type: 'SECURITY',
           name: SECURITY.Name,
@@ -443,6 +468,399 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('aws fau
       expect(new Set(first)).toEqual(new Set(['ok', 'InternalServerException', 'ECONNRESET']));
       proxy.configure({ seed: 43 });
       expect(await run()).not.toEqual(first);
+    });
+  });
+
+  describe('primary contact, answered by the proxy (moto has no GetContactInformation)', () => {
+    const getPrimary = (account: AccountClient, accountId?: string) =>
+      account.send(new GetContactInformationCommand({ AccountId: accountId }));
+    const putPrimary = (
+      account: AccountClient,
+      accountId?: string,
+      fields: Partial<ContactInformation> = {},
+    ) =>
+      account.send(
+        new PutContactInformationCommand({
+          AccountId: accountId,
+          ContactInformation: { ...PRIMARY, ...fields },
+        }),
+      );
+
+    beforeEach(() => proxy.contactInformation.clear());
+
+    it('round-trips for a member (AccountId) and the management account (standalone); Put replaces the whole contact', async () => {
+      const { account } = connect();
+      await putPrimary(account, alpha);
+      expect((await getPrimary(account, alpha)).ContactInformation).toEqual(PRIMARY);
+      await putPrimary(account, undefined, { FullName: 'Management Contact' });
+      expect((await getPrimary(account)).ContactInformation?.FullName).toBe('Management Contact');
+      expect(proxy.contactInformation.get(org.managementAccountId)?.FullName).toBe('Management Contact');
+
+      const { CompanyName, WebsiteUrl, ...required } = PRIMARY;
+      await account.send(
+        new PutContactInformationCommand({ AccountId: alpha, ContactInformation: required }),
+      );
+      expect((await getPrimary(account, alpha)).ContactInformation).toEqual(required);
+      expect(proxy.stats().PutContactInformation).toMatchObject({ received: 3, emulated: 3, forwarded: 0 });
+      expect(proxy.stats().GetContactInformation).toMatchObject({ received: 3, emulated: 3, forwarded: 0 });
+    });
+
+    it('an account without one: ResourceNotFoundException 404; a seeded one reads back', async () => {
+      const { account } = connect();
+      const error = await failure(getPrimary(account, beta));
+      expect(error.name).toBe('ResourceNotFoundException');
+      expect(error.$metadata?.httpStatusCode).toBe(404);
+      proxy.contactInformation.set(beta, { ...PRIMARY, FullName: 'Seeded' });
+      expect((await getPrimary(account, beta)).ContactInformation?.FullName).toBe('Seeded');
+      expect(proxy.ledger).toEqual([]); // seeding is not a write
+    });
+
+    it('validates every field with the model limits: ValidationException with reason and fieldList', async () => {
+      proxy.configure({ validate: true });
+      const { account } = connect();
+      const fieldsOf = async (fields: Partial<ContactInformation>) => {
+        const error = await failure(putPrimary(account, alpha, fields));
+        expect(error.name).toBe('ValidationException');
+        expect(error.$metadata?.httpStatusCode).toBe(400);
+        expect(error.reason).toBe('fieldValidationFailed');
+        return error.fieldList?.map((field) => field.name);
+      };
+      expect(
+        await fieldsOf({
+          FullName: 'x'.repeat(51),
+          AddressLine1: 'x'.repeat(61),
+          City: 'x'.repeat(51),
+          PostalCode: 'x'.repeat(21),
+          CountryCode: 'USA',
+          CompanyName: 'x'.repeat(51),
+          WebsiteUrl: 'x'.repeat(257),
+        }),
+      ).toEqual([
+        'FullName',
+        'AddressLine1',
+        'City',
+        'PostalCode',
+        'CountryCode',
+        'CompanyName',
+        'WebsiteUrl',
+      ]);
+      // The primary phone must start with `+` (an alternate contact's need not) and is at most 20 long.
+      expect(await fieldsOf({ PhoneNumber: '555 0100' })).toEqual(['PhoneNumber']);
+      expect(await fieldsOf({ PhoneNumber: `+${'1'.repeat(20)}` })).toEqual(['PhoneNumber']);
+      expect(await fieldsOf({ CompanyName: '', AddressLine2: '' })).toEqual(['AddressLine2', 'CompanyName']);
+      const { City, ...withoutCity } = PRIMARY;
+      const missing = await failure(
+        account.send(
+          new PutContactInformationCommand({
+            AccountId: alpha,
+            ContactInformation: withoutCity as ContactInformation,
+          }),
+        ),
+      );
+      expect(missing.fieldList).toEqual([
+        { name: 'City', message: 'The value must be between 1 and 50 characters long.' },
+      ]);
+      expect((await failure(getPrimary(account, '12345'))).fieldList?.[0]?.name).toBe('AccountId');
+      expect(proxy.contactInformation.has(alpha)).toBe(false);
+      await putPrimary(account, alpha, { CountryCode: 'us', PhoneNumber: '+44 (20) 7946-0000' });
+      expect(proxy.stats().PutContactInformation).toMatchObject({ received: 6, rejected: 5, emulated: 1 });
+    });
+
+    it('without ContactInformation: ValidationException even when the proxy does not validate fields', async () => {
+      const error = await failure(
+        connect().account.send(new PutContactInformationCommand({ AccountId: alpha } as never)),
+      );
+      expect(error.name).toBe('ValidationException');
+      expect(error.fieldList?.map((field) => field.name)).toEqual(['ContactInformation']);
+    });
+
+    it('the management-account, trusted-access and SCP rules, as for the alternate contacts', async () => {
+      const { account } = connect();
+      const own = await failure(getPrimary(account, org.managementAccountId));
+      expect(own.name).toBe('AccessDeniedException');
+      expect(own.$metadata?.httpStatusCode).toBe(403);
+      expect(own.message).toBe(
+        'User: arn:aws:sts::123456789012:user/moto is not authorized to perform: account:GetContactInformation ' +
+          '(The management account can only be managed using the standalone context from the management account.)',
+      );
+      expect((await failure(putPrimary(account, org.managementAccountId))).message).toContain(
+        'account:PutContactInformation (The management account',
+      );
+      proxy.configure({ accessDeniedAccounts: [beta] });
+      expect((await failure(putPrimary(account, beta))).message).toContain(
+        'explicit deny in a service control policy',
+      );
+      proxy.configure({ trustedAccess: false });
+      expect((await failure(putPrimary(account, alpha))).message).toContain(
+        'must first enable trusted access',
+      );
+      await putPrimary(account); // standalone still works
+      expect(proxy.ledger.map((entry) => entry.accountId)).toEqual([org.managementAccountId]);
+    });
+
+    it('throttles at the published quotas: Get 10/s burst 15, Put 5/s burst 8 (TooManyRequestsException 429)', async () => {
+      let clock = 0;
+      proxy.configure({ now: () => clock, throttle: { enabled: true } });
+      const { account } = connect();
+      const outcomes = async (count: number, call: () => Promise<unknown>) => {
+        const results = await Promise.allSettled(Array.from({ length: count }, call));
+        return results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as SdkError).name));
+      };
+      await putPrimary(account, alpha);
+      const gets = await outcomes(16, () => getPrimary(account, alpha));
+      expect(gets.filter((name) => name === 'ok')).toHaveLength(15);
+      expect(gets.filter((name) => name === 'TooManyRequestsException')).toHaveLength(1);
+      const puts = await outcomes(8, () => putPrimary(account, alpha));
+      expect(puts.filter((name) => name === 'ok')).toHaveLength(7); // the first Put took one of 8
+      clock += 200; // +1 Put token (5/s), +2 Get tokens (10/s)
+      expect(proxy.tokens(org.managementAccountId, 'PutContactInformation')).toBe(1);
+      expect(proxy.tokens(org.managementAccountId, 'GetContactInformation')).toBe(2);
+      const error = await failure(
+        Promise.all([getPrimary(account, alpha), getPrimary(account, alpha), getPrimary(account, alpha)]),
+      );
+      expect({ name: error.name, status: error.$metadata?.httpStatusCode }).toEqual({
+        name: 'TooManyRequestsException',
+        status: 429,
+      });
+    });
+
+    it('records writes in the ledger and takes the targeted write and read-back faults', async () => {
+      const { account } = connect();
+      await putPrimary(account, alpha);
+      await putPrimary(account);
+      expect(proxy.ledger.map(({ time, ...entry }) => entry)).toEqual([
+        {
+          seq: 1,
+          operation: 'PutContactInformation',
+          accountId: alpha,
+          callerAccountId: org.managementAccountId,
+          hadAccountId: true,
+          type: 'PRIMARY',
+          name: '',
+          title: '',
+          email: '',
+          phone: '',
+          contactInformation: PRIMARY,
+        },
+        {
+          seq: 2,
+          operation: 'PutContactInformation',
+          accountId: org.managementAccountId,
+          callerAccountId: org.managementAccountId,
+          hadAccountId: false,
+          type: 'PRIMARY',
+          name: '',
+          title: '',
+          email: '',
+          phone: '',
+          contactInformation: PRIMARY,
+        },
+      ]);
+      proxy.configure({
+        failPutFor: [beta],
+        failReadBackFor: [alpha],
+        losePutResponseFor: [org.accounts.gamma!],
+      });
+      expect((await failure(putPrimary(account, beta))).name).toBe('InternalServerException');
+      expect(proxy.contactInformation.has(beta)).toBe(false);
+      expect((await failure(getPrimary(account, alpha))).name).toBe('InternalServerException');
+      expect((await failure(putPrimary(account, org.accounts.gamma))).code).toBe('ECONNRESET');
+      expect(proxy.contactInformation.get(org.accounts.gamma!)).toEqual(PRIMARY);
+      expect(proxy.ledger).toHaveLength(3);
+    });
+  });
+
+  describe('DeleteAlternateContact', () => {
+    const billing = { ...SECURITY, Name: 'Billing Team' };
+    const putBilling = (account: AccountClient, accountId?: string) =>
+      account.send(
+        new PutAlternateContactCommand({ ...billing, AlternateContactType: 'BILLING', AccountId: accountId }),
+      );
+    const deleteBilling = (account: AccountClient, accountId?: string) =>
+      account.send(
+        new DeleteAlternateContactCommand({ AlternateContactType: 'BILLING', AccountId: accountId }),
+      );
+    const getBilling = (account: AccountClient, accountId?: string) =>
+      account.send(new GetAlternateContactCommand({ AlternateContactType: 'BILLING', AccountId: accountId }));
+
+    it('is forwarded to moto and recorded; a missing contact answers ResourceNotFoundException 404 as AWS does', async () => {
+      const { account } = connect();
+      await putBilling(account, alpha);
+      await deleteBilling(account, alpha);
+      expect((await failure(getBilling(account, alpha))).name).toBe('ResourceNotFoundException');
+      const again = await failure(deleteBilling(account, alpha));
+      expect({ name: again.name, status: again.$metadata?.httpStatusCode }).toEqual({
+        name: 'ResourceNotFoundException',
+        status: 404,
+      });
+      expect(
+        proxy.ledger.map(({ operation, accountId, type, hadAccountId, name }) => ({
+          operation,
+          accountId,
+          type,
+          hadAccountId,
+          name,
+        })),
+      ).toEqual([
+        {
+          operation: 'PutAlternateContact',
+          accountId: alpha,
+          type: 'BILLING',
+          hadAccountId: true,
+          name: 'Billing Team',
+        },
+        {
+          operation: 'DeleteAlternateContact',
+          accountId: alpha,
+          type: 'BILLING',
+          hadAccountId: true,
+          name: '',
+        },
+      ]);
+      expect(proxy.stats().DeleteAlternateContact).toMatchObject({ received: 2, forwarded: 1, emulated: 1 });
+    });
+
+    it('the management-account rule, validation and the published quota (1/s burst 6)', async () => {
+      const { account } = connect();
+      expect((await failure(deleteBilling(account, org.managementAccountId))).message).toContain(
+        'account:DeleteAlternateContact (The management account can only be managed using the standalone context',
+      );
+      proxy.configure({ validate: true });
+      const invalid = await failure(
+        account.send(
+          new DeleteAlternateContactCommand({ AlternateContactType: 'PRIMARY' as never, AccountId: alpha }),
+        ),
+      );
+      expect(invalid.fieldList?.map((field) => field.name)).toEqual(['AlternateContactType']);
+
+      let clock = 0;
+      proxy.configure({ now: () => clock, throttle: { enabled: true } });
+      await putBilling(account, beta);
+      const results = await Promise.allSettled(Array.from({ length: 7 }, () => deleteBilling(account, beta)));
+      const names = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as SdkError).name));
+      // Six pass the front door (whether each deletes or finds nothing depends on timing), the seventh does not.
+      expect(names.filter((name) => name === 'TooManyRequestsException')).toHaveLength(1);
+      expect(proxy.stats().DeleteAlternateContact).toMatchObject({ received: 9, throttled: 1, rejected: 2 });
+      clock += 1_000;
+      expect(proxy.tokens(org.managementAccountId, 'DeleteAlternateContact')).toBe(1);
+    });
+  });
+
+  describe('member credentials: the caller of each request, from the AssumeRole answers', () => {
+    const roleIn = (accountId: string) => `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`;
+    const assume = async (sts: STSClient, accountId: string) => {
+      const answer = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleIn(accountId), RoleSessionName: 'enforce-run-1' }),
+      );
+      const credentials = answer.Credentials!;
+      return {
+        accessKeyId: credentials.AccessKeyId!,
+        secretAccessKey: credentials.SecretAccessKey!,
+        sessionToken: credentials.SessionToken!,
+      };
+    };
+
+    it('learns the account of assumed credentials and records caller and standalone context in the ledger', async () => {
+      const member = await assume(connect().sts, beta);
+      expect(proxy.assumeRoles.map(({ time, ...entry }) => entry)).toEqual([
+        {
+          seq: 1,
+          callerAccountId: org.managementAccountId,
+          roleArn: roleIn(beta),
+          accountId: beta,
+          sessionName: 'enforce-run-1',
+          outcome: 'assumed',
+          accessKeyId: member.accessKeyId,
+        },
+      ]);
+      const { account } = connect({ credentials: member });
+      await putSecurity(account, undefined, { Name: 'From the member' });
+      expect(
+        proxy.ledger.map(({ operation, accountId, callerAccountId, hadAccountId }) => ({
+          operation,
+          accountId,
+          callerAccountId,
+          hadAccountId,
+        })),
+      ).toEqual([
+        { operation: 'PutAlternateContact', accountId: beta, callerAccountId: beta, hadAccountId: false },
+      ]);
+      // moto stores a standalone write from member credentials under the member: no AccountId injection needed.
+      expect((await getSecurity(connect().account, beta)).AlternateContact?.Name).toBe('From the member');
+      expect(proxy.statsByCaller()[beta]?.PutAlternateContact).toMatchObject({ received: 1, forwarded: 1 });
+      expect(proxy.statsByCaller()[org.managementAccountId]?.AssumeRole).toMatchObject({
+        received: 1,
+        forwarded: 1,
+      });
+    });
+
+    it('refuses AssumeRole into chosen accounts with STS AccessDenied 403, not forwarded', async () => {
+      proxy.configure({ assumeRoleDeniedAccounts: [org.accounts.gamma!] });
+      const { sts } = connect();
+      const error = await failure(assume(sts, org.accounts.gamma!));
+      expect({ name: error.name, status: error.$metadata?.httpStatusCode }).toEqual({
+        name: 'AccessDenied',
+        status: 403,
+      });
+      expect(error.message).toBe(
+        `User: arn:aws:sts::${org.managementAccountId}:user/moto is not authorized to perform: sts:AssumeRole ` +
+          `on resource: ${roleIn(org.accounts.gamma!)}`,
+      );
+      await assume(sts, alpha);
+      expect(proxy.assumeRoles.map((entry) => [entry.accountId, entry.outcome])).toEqual([
+        [org.accounts.gamma, 'denied'],
+        [alpha, 'assumed'],
+      ]);
+      expect(proxy.stats().AssumeRole).toMatchObject({ received: 2, forwarded: 1, rejected: 1 });
+    });
+
+    it('keeps one bucket per calling account: each caller gets its own quota', async () => {
+      let clock = 0;
+      const { sts, account: central } = connect();
+      const alphaKeys = await assume(sts, alpha);
+      const betaKeys = await assume(sts, beta);
+      proxy.configure({ now: () => clock, throttle: { enabled: true } });
+      const burst = async (account: AccountClient, count: number, accountId?: string) => {
+        const results = await Promise.allSettled(
+          Array.from({ length: count }, () => getSecurity(account, accountId)),
+        );
+        return results.filter((r) => r.status === 'fulfilled').length;
+      };
+      // The management account spends its 15 tokens on alpha; alpha's own credentials still have 15.
+      expect(await burst(central, 16, alpha)).toBe(15);
+      expect(proxy.tokens(org.managementAccountId, 'GetAlternateContact')).toBe(0);
+      expect(proxy.tokens(alpha, 'GetAlternateContact')).toBe(15);
+      expect(await burst(connect({ credentials: alphaKeys }).account, 16)).toBe(15);
+      expect(await burst(connect({ credentials: betaKeys }).account, 10)).toBe(10);
+      expect(proxy.tokens(alpha, 'GetAlternateContact')).toBe(0);
+      expect(proxy.tokens(beta, 'GetAlternateContact')).toBe(5);
+      clock += 300;
+      expect(proxy.tokens(org.managementAccountId, 'GetAlternateContact')).toBe(3);
+      expect(proxy.tokens(alpha, 'GetAlternateContact')).toBe(3);
+      const byCaller = proxy.statsByCaller();
+      expect(byCaller[org.managementAccountId]?.GetAlternateContact).toMatchObject({
+        received: 16,
+        throttled: 1,
+      });
+      expect(byCaller[alpha]?.GetAlternateContact).toMatchObject({ received: 16, throttled: 1 });
+      expect(byCaller[beta]?.GetAlternateContact).toMatchObject({ received: 10, throttled: 0 });
+    });
+
+    it('paces AssumeRole when a quota is set (STS Throttling), and counts every call', async () => {
+      proxy.configure({
+        now: () => 0,
+        throttle: { enabled: true, quotas: { AssumeRole: { perSecond: 1, burst: 2 } } },
+      });
+      const { sts } = connect();
+      await assume(sts, alpha);
+      await assume(sts, beta);
+      const error = await failure(assume(sts, org.accounts.gamma!));
+      expect({ name: error.name, status: error.$metadata?.httpStatusCode }).toEqual({
+        name: 'Throttling',
+        status: 400,
+      });
+      expect(proxy.stats().AssumeRole).toMatchObject({ received: 3, forwarded: 2, throttled: 1 });
+      expect(proxy.assumeRoles.map((entry) => entry.accountId)).toEqual([alpha, beta]);
     });
   });
 });

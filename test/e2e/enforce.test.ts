@@ -313,7 +313,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
 
       // Exactly the planned writes reached moto, with the policy's values, the management account's own
       // contact in the standalone context (the proxy answers 403 to it naming itself).
-      const ledger = proxy.ledger.map(({ seq, time, ...entry }) => entry);
+      const ledger = proxy.ledger.map(({ seq, time, operation, callerAccountId, ...entry }) => entry);
       const key = (e: { accountId: string; type: string }) => `${e.accountId}/${e.type}`;
       expect(ledger.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
         writes

@@ -46,6 +46,21 @@ export class GuardError extends EnforceError {
 }
 
 /**
+ * The audit log cannot be opened, locked or written. The run must stop: a write without its audit line
+ * would break the SPEC's guarantee. `file` is the log's path; the cause is the file-system error.
+ */
+export class AuditLogError extends EnforceError {
+  override name = 'AuditLogError';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * A failed AWS call, as the SDK reported it. `code` is the SDK error name
  * (`AccessDeniedException`, `TooManyRequestsException`, …).
  */
@@ -85,18 +100,6 @@ export class AwsCallError extends EnforceError {
         httpStatus: e?.$metadata?.httpStatusCode,
       },
     );
-  }
-}
-
-/** The audit log could not be opened or written: the run must not write to AWS without its audit trail. */
-export class AuditLogError extends EnforceError {
-  override name = 'AuditLogError';
-  constructor(
-    readonly file: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
   }
 }
 

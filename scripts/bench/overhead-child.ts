@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAuditFile } from '../../src/audit/audit-file.js';
+import { openChainedAuditFile } from '../../src/audit/chain.js';
 import { systemClock } from '../../src/engine/clock.js';
 import { runEngine } from '../../test/support/run-engine.js';
 import { renderJson } from '../../src/render/json.js';
@@ -81,10 +81,10 @@ async function main() {
 
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    // The engine as the CLI runs it (prepare, execute), with a real synchronous audit file: /dev/null.
+    // The engine as the CLI runs it (prepare, execute), with the real chained, synchronous audit file.
     const outcome = await runEngine(
       { mode: 'apply', policyFile, redact: false, toolVersion: 'bench' },
-      { clients, clock: systemClock, destination: openAuditFile('/dev/null') },
+      { clients, clock: systemClock, destination: openChainedAuditFile(join(dir, 'audit.ndjson')) },
     );
     const t1 = performance.now();
     // The CLI's --output json: part of what a run costs.

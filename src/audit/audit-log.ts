@@ -10,7 +10,10 @@ import {
   type WriteItem,
 } from '../core/types.js';
 import { AuditLogError } from '../errors.js';
-import type { AuditDestination } from './audit-file.js';
+import type { ChainedDestination } from './chain.js';
+
+/** Where audit lines go: pino writes each complete NDJSON line with one synchronous `write`, which throws on failure. */
+export type AuditDestination = Pick<ChainedDestination, 'write'>;
 
 /**
  * The audit trail (SPEC "Audit log"): NDJSON lines with time, level, runId, event and msg. Messages are

@@ -1,3 +1,4 @@
+import { auditVerifyCommand } from './audit-verify-command.js';
 import { exitCodeForError } from './exit-codes.js';
 import { explainCommand } from './explain-command.js';
 import type { Io } from './io.js';
@@ -19,6 +20,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await validateCommand(invocation.policy, invocation.strict, io);
       case 'explain':
         return await explainCommand(invocation.accountId, invocation.options, io);
+      case 'audit-verify':
+        return await auditVerifyCommand(invocation.file, { since: invocation.since }, io);
     }
   } catch (error) {
     reportError(error, io);

@@ -34,6 +34,7 @@ export type Invocation =
   | { command: 'run'; options: RunCliOptions }
   | { command: 'validate'; policy: string; strict: boolean }
   | { command: 'explain'; accountId: string; options: AwsOptions & { policy: string; redact: RedactFields } }
+  | { command: 'audit-verify'; file: string; since?: string }
   | { command: 'done' };
 
 const EXAMPLES = `
@@ -180,7 +181,24 @@ export function parseInvocation(
       },
     );
 
-  for (const command of [program, ...program.commands]) {
+  const audit = program
+    .command('audit')
+    .description('work with the audit log')
+    .action(() => {
+      throw new UsageError('audit: expected a subcommand: enforce audit verify FILE [--since RUN_ID]');
+    });
+  audit
+    .command('verify')
+    .description(
+      'check the audit log’s hash chain; exit 1 naming the first edited, removed, inserted or reordered line',
+    )
+    .argument('<file>', 'audit log (NDJSON)')
+    .option('--since <runId>', 'verify from the first line of this run on')
+    .action((file: string, raw: { since?: string }) => {
+      invocation = { command: 'audit-verify', file, since: raw.since };
+    });
+
+  for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
     command.exitOverride().configureOutput({ writeOut: write.out, writeErr: () => {} });
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { openAuditFile } from '../audit/audit-file.js';
+import { openChainedAuditFile } from '../audit/chain.js';
 import { type AuditLog, ciContext, createAuditLog } from '../audit/audit-log.js';
 import { type AwsClients, createClients } from '../aws/clients.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
@@ -42,7 +42,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
   checkOutputPaths(options);
   // Masks agree within the run, and across runs only with ENFORCE_REDACT_KEY (SPEC round 2, "Redaction").
   const { key } = makeRunKey(io.env, randomBytes);
-  const destination = openAuditFile(options.logFile);
+  const destination = openChainedAuditFile(options.logFile);
 
   const stop = createRunStop();
   const progress = createProgress(io.stderr, options.progress && io.stderrIsTTY, systemClock);

@@ -22,6 +22,12 @@ export interface RateLimit {
   burst: number;
 }
 
+/**
+ * Where each run's audit chain head is also written: an SSM parameter's version history, or one line in
+ * the CI log.
+ */
+export type AuditAnchor = 'stdout' | { ssmParameter: string };
+
 export interface Settings {
   concurrency?: number;
   maxChanges?: number;
@@ -33,6 +39,7 @@ export interface Settings {
     putAlternateContact?: RateLimit;
     organizations?: RateLimit;
   };
+  auditAnchor?: AuditAnchor;
 }
 
 /**

@@ -149,6 +149,20 @@ const SettingsSchema = z.strictObject({
       description:
         'Client-side request rates. AWS quotas per caller: get 10/s burst 15, put 5/s burst 8; Organizations (all calls together) is paced at 5/s burst 10 by default.',
     }),
+  auditAnchor: z
+    .union([
+      z.literal('stdout'),
+      z.strictObject({
+        ssmParameter: z.string().max(2048).regex(SSM_PARAMETER_NAME, {
+          error: 'must be an SSM parameter name such as /org/enforce/audit-head',
+        }),
+      }),
+    ])
+    .optional()
+    .meta({
+      description:
+        'After each run, also write its audit chain head (runId, seq, sha256 of the run.end line) to an SSM parameter (a new version per run) or as one line in the CI log (stdout).',
+    }),
 });
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -60,7 +60,7 @@ export async function runEngine(options: EngineOptions, ctx: EngineContext): Pro
     fields,
     secretValues: prepared.policy.secretValues,
   });
-  const audit = createAuditLog({ ...ctx.destination, close() {} }, ctx.runId ?? 'run-1', {
+  const audit = createAuditLog(ctx.destination, ctx.runId ?? 'run-1', {
     redactor,
     onFailure: () => stop.stop('audit-log-failed'),
   });

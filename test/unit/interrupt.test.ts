@@ -147,7 +147,7 @@ describe('the last gate before a write leaves the process', () => {
 describe('a forced exit (second signal)', () => {
   it('logs an unknown outcome for every write still in flight', () => {
     const audit = memoryAuditLog();
-    const log = createAuditLog({ ...audit.destination, close() {} }, 'run-1', {
+    const log = createAuditLog(audit.destination, 'run-1', {
       redactor: createRedactor({ key: 'k'.repeat(32), fields: 'none', secretValues: [] }),
     });
     const item = { accountId: '100000000001', type: 'SECURITY', action: 'create', after: SECURITY, changedFields: [] } as const;

@@ -1,0 +1,16 @@
+/**
+ * A separate process appending to one chained audit log, for the concurrency test:
+ * `node --import tsx chain-appender.ts FILE RUN_ID COUNT`. It waits for FILE.go to exist so that every
+ * appender starts writing at about the same time.
+ */
+import { existsSync } from 'node:fs';
+import pino from 'pino';
+import { openChainedAuditFile } from '../../src/audit/chain.js';
+
+const [file, runId, count] = process.argv.slice(2) as [string, string, string];
+const deadline = Date.now() + 20_000;
+while (!existsSync(`${file}.go`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+const destination = openChainedAuditFile(file);
+const logger = pino({ base: { runId }, messageKey: 'msg' }, destination);
+for (let i = 0; i < Number(count); i++) logger.info({ event: 'drift', i }, 'contact differs from policy');
+destination.close();

@@ -2,6 +2,7 @@ import { EnforceError, PolicyError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { explainCommand } from './explain-command.js';
 import type { Io } from './io.js';
+import { packageLambdaCommand } from './package-lambda.js';
 import { parseInvocation } from './program.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
@@ -19,6 +20,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await validateCommand(invocation.policy, invocation.strict, io);
       case 'explain':
         return await explainCommand(invocation.accountId, invocation.options, io);
+      case 'package-lambda':
+        return await packageLambdaCommand(invocation, io);
     }
   } catch (error) {
     reportError(error, io);

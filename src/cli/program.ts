@@ -31,6 +31,7 @@ export type Invocation =
   | { command: 'run'; options: RunCliOptions }
   | { command: 'validate'; policy: string; strict: boolean }
   | { command: 'explain'; accountId: string; options: AwsOptions & { policy: string; redact: boolean } }
+  | { command: 'package-lambda'; policy: string; out: string }
   | { command: 'done' };
 
 const EXAMPLES = `
@@ -152,6 +153,15 @@ export function parseInvocation(
         };
       },
     );
+
+  program
+    .command('package-lambda')
+    .description('bundle the Lambda handler and the policy into one zip for templates/enforce.yaml')
+    .requiredOption('--policy <path>', 'policy file to ship with the function')
+    .requiredOption('--out <path>', 'zip to write, e.g. enforce-lambda.zip')
+    .action((raw: { policy: string; out: string }) => {
+      invocation = { command: 'package-lambda', policy: raw.policy, out: raw.out };
+    });
 
   for (const command of [program, ...program.commands]) {
     command.exitOverride().configureOutput({ writeOut: write.out, writeErr: () => {} });

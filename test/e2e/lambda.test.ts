@@ -4,7 +4,8 @@
 // in this process, pointed at moto through the proxy that enforces AWS's management-account rule. moto cannot
 // run a Lambda function without Docker, so the stack is deployed with EventSourceEnabled=false and this test
 // plays Lambda's poller. Last, the zip from `enforce package-lambda` is unzipped into an empty directory and
-// its handler run under plain `node`, with no node_modules.
+// its handler run under plain `node`, with no node_modules. The two forwarding templates are deployed too (the
+// StackSet's template as a member account) and must carry exactly the events the enforcer acts on.
 
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,9 +21,18 @@ import {
 import { CreateAccountCommand, MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AwsProxy, startAwsProxy } from '../support/aws-proxy.js';
-import { awsCli, cliEnv, describeResult, makeTempDir, removeDir, runCli } from '../support/cli.js';
+import {
+  awsCli,
+  cliEnv,
+  credentialsEnv,
+  describeResult,
+  makeTempDir,
+  removeDir,
+  runCli,
+} from '../support/cli.js';
 import { isMotoAvailable, type MotoServer, startMoto } from '../support/moto.js';
 import {
+  assumeRoleCredentials,
   type ContactSpec,
   contactsYaml,
   DEMO_PAYMENTS_SECURITY,
@@ -74,6 +84,8 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
     /** Fixture account id → the seeded account that stands for it. */
     let ids: Record<string, string>;
     const received: QueueMessage[] = [];
+    const MEMBER_FORWARDING = join(ROOT, 'src/lambda/templates/member-forwarding.yaml');
+    const CONTROL_TOWER_HOME = join(ROOT, 'src/lambda/templates/control-tower-home-region.yaml');
 
     const cli = (args: string[]) => awsCli(args, { endpoint: moto.endpoint });
 
@@ -200,6 +212,60 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
       return JSON.parse(text.replaceAll(FIXTURE_ROLE, outputs.EnforcerRoleName!));
     }
 
+    /** Every message now in the enforcer's queue (bounded: a few receives find it empty). */
+    async function drainQueue(): Promise<QueueMessage[]> {
+      const messages: QueueMessage[] = [];
+      for (let i = 0; i < 10; i++) {
+        const answer = (await cli([
+          'sqs',
+          'receive-message',
+          '--queue-url',
+          outputs.EventQueueUrl!,
+          '--max-number-of-messages',
+          '10',
+          '--visibility-timeout',
+          '600',
+        ])) as { Messages?: QueueMessage[] } | null;
+        if ((answer?.Messages ?? []).length === 0) break;
+        messages.push(...answer!.Messages!);
+      }
+      return messages;
+    }
+
+    const eventIdsOf = (messages: QueueMessage[]) =>
+      messages.map((m) => (JSON.parse(m.Body).detail as { eventID: string }).eventID).sort();
+
+    /** The AWS CLI in another region (awsCli always adds us-east-1). */
+    async function awsIn(region: string, args: string[], env: Record<string, string> = {}) {
+      const { stdout } = await run(
+        'aws',
+        [...args, '--endpoint-url', moto.endpoint, '--region', region, '--output', 'json'],
+        {
+          env: cliEnv({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', ...env }),
+          timeout: 30_000,
+        },
+      );
+      return stdout.trim() === '' ? null : JSON.parse(stdout);
+    }
+
+    const putEvents = (region: string, events: Record<string, unknown>[], env: Record<string, string> = {}) =>
+      awsIn(
+        region,
+        [
+          'events',
+          'put-events',
+          '--entries',
+          JSON.stringify(
+            events.map((e) => ({
+              Source: e.source,
+              DetailType: e['detail-type'],
+              Detail: JSON.stringify(e.detail),
+            })),
+          ),
+        ],
+        env,
+      );
+
     async function securityContact(accountId: string) {
       const answer = await account.send(
         new GetAlternateContactCommand({ AccountId: accountId, AlternateContactType: 'SECURITY' }),
@@ -250,22 +316,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         };
         expect(answer.FailedEntryCount).toBe(0);
       }
-      // Bounded: 13 events fit in two receives; a few more calls find the queue empty.
-      for (let i = 0; i < 10; i++) {
-        const answer = (await cli([
-          'sqs',
-          'receive-message',
-          '--queue-url',
-          outputs.EventQueueUrl!,
-          '--max-number-of-messages',
-          '10',
-          '--visibility-timeout',
-          '600',
-        ])) as { Messages?: QueueMessage[] } | null;
-        const messages = answer?.Messages ?? [];
-        if (messages.length === 0) break;
-        received.push(...messages);
-      }
+      received.push(...(await drainQueue()));
       const byEventId = new Map(names.map((n) => [(fixture(n).detail as { eventID: string }).eventID, n]));
       const arrived = received.map((m) => byEventId.get(JSON.parse(m.Body).detail.eventID));
       expect(arrived.sort()).toEqual(RELEVANT);
@@ -320,6 +371,63 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
           .concat([org.accounts['factory-updated'], org.accounts.member])
           .sort(),
       );
+    });
+
+    it('forwards a member account’s own contact edit, and not the enforcer’s, with member-forwarding.yaml', async () => {
+      const member = credentialsEnv(
+        moto.endpoint,
+        await assumeRoleCredentials(moto.endpoint, org.accounts.member!),
+      );
+      const asMember = {
+        AWS_ACCESS_KEY_ID: member.AWS_ACCESS_KEY_ID!,
+        AWS_SECRET_ACCESS_KEY: member.AWS_SECRET_ACCESS_KEY!,
+        AWS_SESSION_TOKEN: member.AWS_SESSION_TOKEN!,
+      };
+      await awsIn(
+        TEST_REGION,
+        [
+          'cloudformation',
+          'create-stack',
+          '--stack-name',
+          'enforce-member-forwarding',
+          '--template-body',
+          readFileSync(MEMBER_FORWARDING, 'utf8'),
+          '--capabilities',
+          'CAPABILITY_IAM',
+          '--parameters',
+          `ParameterKey=EnforcerAccountId,ParameterValue=${org.managementAccountId}`,
+          `ParameterKey=EnforcerRoleName,ParameterValue=${outputs.EnforcerRoleName}`,
+        ],
+        asMember,
+      );
+      // The events below are put on the member's own bus: only the forwarding rule can bring them here.
+      const caller = (await awsIn(TEST_REGION, ['sts', 'get-caller-identity'], asMember)) as {
+        Account: string;
+      };
+      expect(caller.Account).toBe(org.accounts.member);
+      const edit = fixture('delete-alternate-contact-member');
+      const own = fixture('put-alternate-contact-by-enforcer');
+      await putEvents(TEST_REGION, [edit, own], asMember);
+      const messages = await drainQueue();
+      expect(eventIdsOf(messages)).toEqual([(edit.detail as { eventID: string }).eventID]);
+    });
+
+    it('forwards Account Factory events from the Control Tower home region with control-tower-home-region.yaml', async () => {
+      await awsIn('eu-west-1', [
+        'cloudformation',
+        'create-stack',
+        '--stack-name',
+        'enforce-control-tower',
+        '--template-body',
+        readFileSync(CONTROL_TOWER_HOME, 'utf8'),
+        '--capabilities',
+        'CAPABILITY_IAM',
+      ]);
+      const created = fixture('controltower-create-managed-account');
+      const failed = fixture('controltower-create-managed-account-failed');
+      await putEvents('eu-west-1', [created, failed]);
+      const messages = await drainQueue();
+      expect(eventIdsOf(messages)).toEqual([(created.detail as { eventID: string }).eventID]);
     });
 
     it('runs the packaged zip under plain node with no node_modules', async () => {

@@ -75,6 +75,8 @@ export interface RunStartFields {
   toolVersion: string;
   planFile?: string;
   ci?: Record<string, string>;
+  /** The EventBridge events a Lambda batch enforces. */
+  eventIds?: readonly string[];
 }
 
 export interface RunEndFields {
@@ -86,6 +88,7 @@ export interface RunEndFields {
   organizationId?: string;
   /** Why the run failed, when it did (a failed preflight, a refusal, an output that could not be written). */
   reason?: string;
+  eventIds?: readonly string[];
 }
 
 const FORCED_EXIT_ERROR: ItemError = {

@@ -2,6 +2,7 @@ import { auditVerifyCommand } from './audit-verify-command.js';
 import { exitCodeForError } from './exit-codes.js';
 import { explainCommand } from './explain-command.js';
 import type { Io } from './io.js';
+import { packageLambdaCommand } from './package-lambda.js';
 import { parseInvocation } from './program.js';
 import { reportError } from './report-error.js';
 import { runCommand } from './run-command.js';
@@ -22,6 +23,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await explainCommand(invocation.accountId, invocation.options, io);
       case 'audit-verify':
         return await auditVerifyCommand(invocation.file, { since: invocation.since }, io);
+      case 'package-lambda':
+        return await packageLambdaCommand(invocation, io);
     }
   } catch (error) {
     reportError(error, io);

@@ -35,6 +35,7 @@ export type Invocation =
   | { command: 'validate'; policy: string; strict: boolean }
   | { command: 'explain'; accountId: string; options: AwsOptions & { policy: string; redact: RedactFields } }
   | { command: 'audit-verify'; file: string; since?: string }
+  | { command: 'package-lambda'; policy: string; out: string }
   | { command: 'done' };
 
 const EXAMPLES = `
@@ -196,6 +197,16 @@ export function parseInvocation(
     .option('--since <runId>', 'verify from the first line of this run on')
     .action((file: string, raw: { since?: string }) => {
       invocation = { command: 'audit-verify', file, since: raw.since };
+    });
+
+
+  program
+    .command('package-lambda')
+    .description('bundle the Lambda handler and the policy into one zip for templates/enforce.yaml')
+    .requiredOption('--policy <path>', 'policy file to ship with the function')
+    .requiredOption('--out <path>', 'zip to write, e.g. enforce-lambda.zip')
+    .action((raw: { policy: string; out: string }) => {
+      invocation = { command: 'package-lambda', policy: raw.policy, out: raw.out };
     });
 
   for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

@@ -54,6 +54,8 @@ export interface RunOptions {
   accounts?: readonly string[];
   /** `--strict`: a selector that matches nothing rejects the policy (nothing is written). */
   strict?: boolean;
+  /** An `accounts` id the organization does not list: a usage error (the CLI) or left out (Lambda). */
+  unknownAccounts?: 'error' | 'ignore';
 }
 
 /** Progress of a run, for the terminal display. */
@@ -149,7 +151,12 @@ async function planAndApply(
   const source =
     options.accounts === undefined
       ? streamRunAccounts(deps.clients.organizations, policy, deps.stop)
-      : await listRunAccounts(deps.clients.organizations, policy, options.accounts);
+      : await listRunAccounts(
+          deps.clients.organizations,
+          policy,
+          options.accounts,
+          options.unknownAccounts === 'ignore' ? 'ignore-unknown' : 'error',
+        );
   const listing = trackListing(source, deps.stop);
   let accountsDone = 0;
   const progress = () =>

@@ -12,7 +12,11 @@ export interface ReasonCount {
  * Items not managed (decided skips) and planned writes not made, by reason, in a fixed order. Each group
  * adds up to its total in the summary line, so every view can show both and they agree.
  */
-export function reasonBreakdown(report: RunReport): { notManaged: ReasonCount[]; notWritten: ReasonCount[] } {
+export function reasonBreakdown(report: RunReport): {
+  notManaged: ReasonCount[];
+  notWritten: ReasonCount[];
+  alreadyInSync: ReasonCount[];
+} {
   const byReason = new Map<Reason, { contacts: number; accounts: Set<string> }>();
   for (const account of report.accounts) {
     for (const item of account.items) {
@@ -28,7 +32,12 @@ export function reasonBreakdown(report: RunReport): { notManaged: ReasonCount[];
       const entry = byReason.get(reason);
       return entry === undefined ? [] : [{ reason, contacts: entry.contacts, accounts: entry.accounts.size }];
     });
-  return { notManaged: counts(SKIP_REASONS), notWritten: counts(NOT_WRITTEN_REASONS) };
+  // A saved-plan write found already in sync counts as in sync, not as a write that was not made.
+  return {
+    notManaged: counts(SKIP_REASONS),
+    notWritten: counts(NOT_WRITTEN_REASONS.filter((r) => r !== 'already-in-sync')),
+    alreadyInSync: counts(['already-in-sync']),
+  };
 }
 
 export function total(counts: readonly ReasonCount[]): number {
@@ -53,14 +62,22 @@ export function isPlannedWrite(item: ReportItem): boolean {
  * + not written + in sync + skipped + failed = contacts, where "not written" are planned writes that were
  * not made (stale, max-changes, interrupted, …) and "in sync" includes saved-plan items already in sync.
  */
-export function summaryLine(report: RunReport): string {
+/**
+ * The summary's `skipped` counts every item reported skipped; the views count planned writes that were
+ * not made apart from decided skips, so that each breakdown adds up to its own total.
+ */
+export function viewCounts(report: RunReport): { skipped: number; notWritten: number } {
   const s = report.summary;
   const notWritten = NOT_WRITTEN_REASONS.filter((r) => r !== 'already-in-sync').reduce(
     (sum, r) => sum + s.notWritten[r],
     0,
   );
-  // `skipped` in the summary counts every item reported skipped; planned writes not made are counted apart.
-  const skipped = s.skipped - notWritten;
+  return { skipped: s.skipped - notWritten, notWritten };
+}
+
+export function summaryLine(report: RunReport): string {
+  const s = report.summary;
+  const { skipped, notWritten } = viewCounts(report);
   if (report.mode === 'apply') {
     return `Apply: ${s.applied} applied, ${notWritten} not written, ${s.inSync} in sync, ${skipped} skipped, ${s.failed} failed (${unitsOf(report)}).`;
   }

@@ -1,6 +1,6 @@
 import type { Redactor } from '../core/redact.js';
 import { CONTACT_FIELDS, type ReportItem, type RunReport } from '../core/types.js';
-import { plural, type ReasonCount, reasonBreakdown, summaryLine } from './breakdown.js';
+import { plural, type ReasonCount, reasonBreakdown, summaryLine, viewCounts } from './breakdown.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import { describeReason } from './reasons.js';
 
@@ -12,15 +12,16 @@ import { describeReason } from './reasons.js';
  */
 export function renderMarkdown(report: RunReport, redactor: Redactor): string {
   const s = report.summary;
+  const counts = viewCounts(report);
   const title = report.mode === 'apply' ? 'enforce apply' : 'enforce dry-run';
   const lines = [
     `## ${title}: alternate contacts of ${md(report.organization.id)}`,
     '',
     `**${md(summaryLine(report))}**`,
     '',
-    '| contacts | accounts | to create | to update | in sync | skipped | failed | applied |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${s.items} | ${s.accounts} | ${s.create} | ${s.update} | ${s.inSync} | ${s.skipped} | ${s.failed} | ${s.applied} |`,
+    '| contacts | accounts | to create | to update | in sync | skipped | failed | applied | not written |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.items} | ${s.accounts} | ${s.create} | ${s.update} | ${s.inSync} | ${counts.skipped} | ${s.failed} | ${s.applied} | ${counts.notWritten} |`,
     '',
   ];
 
@@ -57,9 +58,10 @@ export function renderMarkdown(report: RunReport, redactor: Redactor): string {
     lines.push('');
   }
 
-  const { notManaged, notWritten } = reasonBreakdown(report);
+  const { notManaged, notWritten, alreadyInSync } = reasonBreakdown(report);
   pushCounts(lines, 'Not managed', notManaged);
   pushCounts(lines, report.mode === 'apply' ? 'Not written' : 'Will not be written', notWritten);
+  pushCounts(lines, 'Already in sync (counted in sync)', alreadyInSync);
   const unwritten = items.filter(({ item }) => item.result === 'skipped' && item.action !== 'skip');
   if (unwritten.length > 0) {
     lines.push('| account | type | reason |', '|---|---|---|');

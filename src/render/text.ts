@@ -64,9 +64,10 @@ export function renderText(report: RunReport, redactor: Redactor, style: TextSty
     for (const n of report.notChecked) lines.push(`  not checked: ${n.paths.join(', ')}: ${n.message}`);
     lines.push('');
   }
-  const { notManaged, notWritten } = reasonBreakdown(report);
+  const { notManaged, notWritten, alreadyInSync } = reasonBreakdown(report);
   pushCounts(lines, 'Not managed', notManaged, style);
   pushCounts(lines, applying ? 'Not written' : 'Will not be written', notWritten, style);
+  pushCounts(lines, 'Already in sync (counted in sync)', alreadyInSync, style);
   lines.push(summaryLine(report));
   return `${lines.join('\n')}\n`;
 }

@@ -82,8 +82,10 @@ describe('openChainedAuditFile', () => {
           child.on('exit', (code) => resolve([code, err]));
         }),
     );
-    // Give both a moment to load, then release them together.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Release them together once both have loaded (bounded: 60 s).
+    for (let i = 0; i < 600 && !['run-a', 'run-b'].every((id) => existsSync(`${file}.ready-${id}`)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     writeFileSync(`${file}.go`, '');
     expect(await Promise.all(exits)).toEqual([
       [0, ''],

@@ -20,7 +20,8 @@ describe('command line', () => {
         logFile: 'enforce-audit.ndjson',
         progress: true,
         strict: false,
-        redact: false,
+        redact: 'none',
+        requestTimeout: undefined,
       },
     });
   });
@@ -47,6 +48,8 @@ describe('command line', () => {
         'eu-west-1',
         '--profile',
         'org',
+        '--request-timeout',
+        '10',
       ],
       quiet,
     );
@@ -61,14 +64,22 @@ describe('command line', () => {
         output: 'json',
         logFile: 'a.ndjson',
         detailedExitcode: false,
-        redact: true,
+        redact: 'all',
         planOut: undefined,
         plan: undefined,
         region: 'eu-west-1',
         profile: 'org',
         progress: false,
         strict: false,
+        requestTimeout: 10,
       },
+    });
+  });
+
+  it('parses --redact with a field list into those fields', () => {
+    expect(parseInvocation(['--redact=email,phone'], quiet)).toMatchObject({
+      command: 'run',
+      options: { redact: ['email', 'phone'] },
     });
   });
 
@@ -76,6 +87,9 @@ describe('command line', () => {
     [['--dry-run', '--apply'], /cannot be used together/],
     [['--bogus'], /unknown option '--bogus'/],
     [['--concurrency', '0'], /--concurrency must be a whole number/],
+    [['--concurrency', '65'], /--concurrency must be at most 64/],
+    [['--request-timeout', '0'], /--request-timeout must be a whole number/],
+    [['--redact=email,emial'], /--redact: unknown field "emial"/],
     [['--max-changes', 'many'], /--max-changes must be a whole number/],
     [['--accounts', '12345'], /12-digit account ids/],
     [['--output', 'yaml'], /Allowed choices are text, json/],
@@ -96,7 +110,7 @@ describe('command line', () => {
     expect(parseInvocation(['explain', '111111111111', '--redact'], quiet)).toMatchObject({
       command: 'explain',
       accountId: '111111111111',
-      options: { policy: 'policy/contacts.yaml', redact: true },
+      options: { policy: 'policy/contacts.yaml', redact: 'all' },
     });
   });
 });

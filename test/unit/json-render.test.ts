@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../src/core/types.js';
-import { renderJson, reportToJson as planToJson } from '../../src/render/json.js';
-import { account, create, failed, noop, planOf, readError, skip, update, WANT } from '../support/plans.js';
+import { reportToJson as planToJson, renderJson } from '../../src/render/json.js';
+import {
+  account,
+  applied,
+  create,
+  failed,
+  noop,
+  notWritten,
+  planOf,
+  readError,
+  skip,
+  update,
+  WANT,
+} from '../support/plans.js';
 import { testMask, testRedactor } from '../support/redact.js';
 
 const clear = testRedactor('none');
@@ -18,12 +30,15 @@ const plan = planOf('dry-run', [
   account('555555555555', 'gone', [skip('555555555555', 'suspended')], 'SUSPENDED'),
 ]);
 
-// SPEC "Output": the keys of the JSON document. Two additions are deliberate and nothing else may appear:
+// SPEC "Output": the keys of the JSON document. The additions are deliberate and nothing else may appear:
 // `policy` {file, sha256} ties a saved plan to its policy, `accountId` on items lets `--plan` apply an item
-// on its own.
-const SPEC_TOP = ['version', 'runId', 'mode', 'organization', 'summary', 'accounts'];
-const EXTRA_TOP = ['policy'];
+// on its own; round 2 adds `createdAt` (how old a saved plan is), `caller`, `redaction` (the mask key's
+// fingerprint), `warnings` (SPEC round 2, "Deciding an item" 3), `notChecked` (checks a partial run could
+// not make) and `summary.notWritten` (planned writes not made, by reason).
+const SPEC_TOP = ['version', 'runId', 'mode', 'organization', 'summary', 'accounts', 'warnings'];
+const EXTRA_TOP = ['policy', 'createdAt', 'caller', 'redaction', 'notChecked'];
 const SPEC_SUMMARY = ['accounts', 'items', 'inSync', 'create', 'update', 'skipped', 'failed', 'applied'];
+const EXTRA_SUMMARY = ['notWritten'];
 const SPEC_ACCOUNT = ['accountId', 'accountName', 'state', 'items'];
 const SPEC_ITEM = ['type', 'action', 'result', 'before', 'after', 'changedFields', 'reason', 'error'];
 const EXTRA_ITEM = ['accountId'];
@@ -51,9 +66,18 @@ describe('renderJson', () => {
   it('has exactly the SPEC keys at every level', () => {
     const { doc } = parsed();
     expect(sorted(Object.keys(doc))).toEqual(sorted([...SPEC_TOP, ...EXTRA_TOP]));
-    expect(doc).toMatchObject({ version: 1, runId: 'run-0001', mode: 'dry-run' });
+    expect(doc).toMatchObject({
+      version: 1,
+      runId: 'run-0001',
+      mode: 'dry-run',
+      createdAt: '2026-12-01T00:00:00.000Z',
+      caller: { accountId: '999999999999', arn: 'arn:aws:iam::999999999999:role/enforce' },
+      redaction: null,
+      warnings: [],
+      notChecked: [],
+    });
     expect(doc.organization).toEqual({ id: 'o-exampleorg1', managementAccountId: '999999999999' });
-    expect(sorted(Object.keys(doc.summary))).toEqual(sorted(SPEC_SUMMARY));
+    expect(sorted(Object.keys(doc.summary))).toEqual(sorted([...SPEC_SUMMARY, ...EXTRA_SUMMARY]));
     expect(doc.summary).toEqual({
       accounts: 5,
       items: 5,
@@ -63,6 +87,7 @@ describe('renderJson', () => {
       skipped: 1,
       failed: 1,
       applied: 0,
+      notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
     });
     for (const acc of doc.accounts) {
       expect(sorted(Object.keys(acc))).toEqual(sorted(SPEC_ACCOUNT));
@@ -115,6 +140,35 @@ describe('renderJson', () => {
       error: { code: 'AccessDeniedException', message: 'explicit deny' },
     });
     expect(skp).toMatchObject({ action: 'skip', result: 'skipped', reason: 'suspended', error: null });
+  });
+
+  it('counts writes not made by reason, apart from the decided skips, and every item once', () => {
+    const applyPlan = planOf('apply', [
+      account('111111111111', 'prod', [applied(create('111111111111', WANT))]),
+      account('222222222222', 'dev', [notWritten(update('222222222222', OLD, WANT), 'stale')]),
+      account('333333333333', 'sandbox', [notWritten(create('333333333333', WANT), 'max-changes')]),
+      account('444444444444', 'shared', [notWritten(create('444444444444', WANT), 'already-in-sync')]),
+      account('555555555555', 'lab', [skip('555555555555', 'excluded')]),
+    ]);
+    const doc = JSON.parse(renderJson(applyPlan, clear)) as JsonDoc;
+    expect(doc.summary).toEqual({
+      accounts: 5,
+      items: 5,
+      inSync: 1,
+      create: 3,
+      update: 1,
+      skipped: 3,
+      failed: 0,
+      applied: 1,
+      notWritten: { stale: 1, 'already-in-sync': 1, 'max-changes': 1, interrupted: 0, 'audit-log-failed': 0 },
+    });
+    expect(doc.accounts.map((a) => [a.items[0]!.result, a.items[0]!.reason])).toEqual([
+      ['applied', null],
+      ['skipped', 'stale'],
+      ['skipped', 'max-changes'],
+      ['unchanged', 'already-in-sync'],
+      ['skipped', 'excluded'],
+    ]);
   });
 
   it('keeps a failed write’s error and masks before/after with --redact, leaving the plan itself untouched', () => {

@@ -1,16 +1,16 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutAlternateContactCommand } from '@aws-sdk/client-account';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportLint } from '../../src/cli/lint-report.js';
 import { main } from '../../src/cli/main.js';
-import { runEngine } from '../support/run-engine.js';
 import { PolicyError } from '../../src/errors.js';
 import type { LintWarning } from '../../src/policy/lint.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
 import { captureIo } from '../support/io.js';
 import { TEST_REDACT_KEY, testMask } from '../support/redact.js';
+import { runEngine } from '../support/run-engine.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'enforce-lint-'));
@@ -168,7 +168,7 @@ describe('a run lints the policy once SSM values are known', () => {
       return { code, io, policyFile, logFile };
     }
 
-    it('--strict exits 65, writes nothing and opens no audit log', async () => {
+    it('--strict exits 65, writes nothing, and its audit log holds only run.start and run.end', async () => {
       const { code, io, policyFile, logFile } = await cli(['--strict']);
       expect(code).toBe(65);
       expect(io.err).toContain(
@@ -177,7 +177,15 @@ describe('a run lints the policy once SSM values are known', () => {
       expect(io.err.startsWith('error: invalid policy\n')).toBe(true);
       expect(io.out).toBe('');
       expect(fake!.mocks.account.calls()).toHaveLength(0);
-      expect(existsSync(logFile)).toBe(false);
+      // The audit log is opened before the policy is read (SPEC round 2: an unopenable log is refused
+      // before any AWS call), so the refusal is itself audited: run.start, then run.end with exit 65.
+      const lines = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { event: string; exitCode?: number });
+      expect(lines.map((l) => l.event)).toEqual(['run.start', 'run.end']);
+      expect(lines[1]).toMatchObject({ event: 'run.end', exitCode: 65 });
+      expect(lines.filter((l) => l.event.startsWith('change.'))).toEqual([]);
     });
 
     it('without --strict warns on stderr and applies', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../src/core/types.js';
+import { summaryLine } from '../../src/render/breakdown.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
+import { escapeMarkdown } from '../../src/render/markdown-escape.js';
 import {
   account,
   applied,
@@ -43,14 +45,16 @@ const lines = (markdown: string) => markdown.split('\n');
 describe('renderMarkdown', () => {
   it('renders the title, summary line and counts table', () => {
     const md = renderMarkdown(dryRunPlan(), clear);
-    expect(lines(md).slice(0, 7)).toEqual([
-      '## enforce dry-run: alternate contacts of o-exampleorg1',
+    // The organization id comes from AWS and the summary line is escaped whole: inert, reads the same.
+    expect(lines(md).slice(0, 8)).toEqual([
+      '## enforce dry-run: alternate contacts of o\\-exampleorg1',
       '',
-      '**Plan: 1 to create, 1 to update, 1 in sync, 1 skipped, 1 failed.**',
+      '**Plan\\: 1 to create\\, 1 to update\\, 1 in sync\\, 1 skipped\\, 1 failed \\(5 contacts in 5 accounts\\)\\.**',
       '',
-      '| accounts | to create | to update | in sync | skipped | failed | applied |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
-      '| 5 | 1 | 1 | 1 | 1 | 1 | 0 |',
+      '| contacts | accounts | to create | to update | in sync | skipped | failed | applied | not written |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| 5 | 5 | 1 | 1 | 1 | 1 | 1 | 0 | 0 |',
+      '',
     ]);
   });
 
@@ -63,8 +67,8 @@ describe('renderMarkdown', () => {
       '',
       '| account | type | action | result | changes |',
       '|---|---|---|---|---|',
-      '| 111111111111 (prod \\| payments) | SECURITY | update | planned | email: dana.whitfield@acme.internal → security@acme.internal |',
-      '| 222222222222 (dev) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.internal<br>phone: +1-555-0142 |',
+      '| 111111111111 \\(prod \\| payments\\) | SECURITY | update | planned | email: dana\\.whitfield@&#8203;acme\\.internal → security@&#8203;acme\\.internal |',
+      '| 222222222222 \\(dev\\) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@&#8203;acme\\.internal<br>phone: \\+1\\-555\\-0142 |',
     ]);
     // No-ops, skips and read errors are not drift.
     expect(md).not.toMatch(/\| 333333333333/);
@@ -75,23 +79,30 @@ describe('renderMarkdown', () => {
   it('lists every changed field of an update, and only those', () => {
     const plan = planOf('dry-run', [account('111111111111', 'prod', [update('111111111111', OLD, WANT)])]);
     expect(renderMarkdown(plan, clear)).toContain(
-      '| 111111111111 (prod) | SECURITY | update | planned | name: Dana Whitfield → Security Operations<br>title: Cloud Lead → Security Team<br>email: dana.whitfield@acme.internal → security@acme.internal<br>phone: +1-555-0999 → +1-555-0142 |',
+      '| 111111111111 \\(prod\\) | SECURITY | update | planned | name: Dana Whitfield → Security Operations<br>title: Cloud Lead → Security Team<br>email: dana\\.whitfield@&#8203;acme\\.internal → security@&#8203;acme\\.internal<br>phone: \\+1\\-555\\-0999 → \\+1\\-555\\-0142 |',
     );
     const phoneOnly = planOf('dry-run', [
       account('111111111111', 'prod', [update('111111111111', { ...WANT, phone: '+1-555-0000' }, WANT)]),
     ]);
-    expect(renderMarkdown(phoneOnly, clear)).toContain('| planned | phone: +1-555-0000 → +1-555-0142 |');
+    expect(renderMarkdown(phoneOnly, clear)).toContain(
+      '| planned | phone: \\+1\\-555\\-0000 → \\+1\\-555\\-0142 |',
+    );
   });
 
   it('lists failures with the error code and message, escaping pipes and newlines', () => {
     const md = renderMarkdown(dryRunPlan(), clear);
     const start = lines(md).indexOf('### Failures');
+    expect(start).toBeGreaterThan(0);
     expect(lines(md).slice(start)).toEqual([
       '### Failures',
       '',
-      '| account | type | reason |',
+      '| account | type | error |',
       '|---|---|---|',
-      '| 444444444444 (locked) | SECURITY | AccessDeniedException: explicit deny \\| by SCP second |',
+      '| 444444444444 \\(locked\\) | SECURITY | AccessDeniedException\\: explicit deny \\| by SCP second |',
+      '',
+      '### Not managed (1 contact)',
+      '',
+      '- 1 contact in 1 account: account is SUSPENDED',
       '',
       '',
     ]);
@@ -109,23 +120,92 @@ describe('renderMarkdown', () => {
       account('333333333333', 'sandbox', [notWritten(create('333333333333', WANT), 'stale')]),
     ]);
     const md = renderMarkdown(plan, clear);
-    expect(md.startsWith('## enforce apply: alternate contacts of o-exampleorg1\n')).toBe(true);
+    expect(md.startsWith('## enforce apply: alternate contacts of o\\-exampleorg1\n')).toBe(true);
     expect(md).toContain(
-      '**Apply: 1 applied (of 2 to create, 1 to update), 0 in sync, 1 skipped, 1 failed.**',
+      '**Apply\\: 1 applied\\, 1 not written\\, 0 in sync\\, 0 skipped\\, 1 failed \\(3 contacts in 3 accounts\\)\\.**',
     );
-    expect(md).toContain('| 3 | 2 | 1 | 0 | 1 | 1 | 1 |');
-    expect(md).toContain('| 111111111111 (prod) | SECURITY | update | applied | email: ');
-    expect(md).toContain('| 222222222222 (dev) | SECURITY | create | failed | name: ');
-    expect(md).toContain('| 333333333333 (sandbox) | SECURITY | create | skipped | name: ');
+    expect(md).toContain('| 111111111111 \\(prod\\) | SECURITY | update | applied | email: ');
+    expect(md).toContain('| 222222222222 \\(dev\\) | SECURITY | create | failed | name: ');
+    expect(md).toContain('| 333333333333 \\(sandbox\\) | SECURITY | create | skipped | name: ');
+    // Failures are writes that failed; a stale item was not written, and is listed with its reason.
     const failures = lines(md).slice(lines(md).indexOf('### Failures'));
     expect(failures.slice(0, 6)).toEqual([
       '### Failures',
       '',
+      '| account | type | error |',
+      '|---|---|---|',
+      '| 222222222222 \\(dev\\) | SECURITY | AccessDeniedException\\: explicit deny on PutAlternateContact |',
+      '',
+    ]);
+    const notWrittenAt = lines(md).indexOf('### Not written (1 contact)');
+    expect(notWrittenAt).toBeGreaterThan(lines(md).indexOf('### Failures'));
+    expect(lines(md).slice(notWrittenAt)).toEqual([
+      '### Not written (1 contact)',
+      '',
+      '- 1 contact in 1 account: the account changed since the plan was made \\(stale\\)',
+      '',
       '| account | type | reason |',
       '|---|---|---|',
-      '| 222222222222 (dev) | SECURITY | AccessDeniedException: explicit deny on PutAlternateContact |',
-      '| 333333333333 (sandbox) | SECURITY | the account changed since the plan was made |',
+      '| 333333333333 \\(sandbox\\) | SECURITY | the account changed since the plan was made \\(stale\\) |',
+      '',
+      '',
     ]);
+  });
+
+  it('has a counts table that agrees with the summary line above it (issue 9: counts that add up)', () => {
+    // An apply with one of each: applied, failed, stale, max-changes, already in sync, a decided skip.
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [applied(create('111111111111', WANT))]),
+      account('222222222222', 'dev', [
+        failed(create('222222222222', WANT), { code: 'AccessDeniedException', message: 'explicit deny' }),
+      ]),
+      account('333333333333', 'sandbox', [notWritten(update('333333333333', OLD, WANT), 'stale')]),
+      account('444444444444', 'staging', [notWritten(create('444444444444', WANT), 'max-changes')]),
+      account('555555555555', 'shared', [notWritten(create('555555555555', WANT), 'already-in-sync')]),
+      account('666666666666', 'lab', [skip('666666666666', 'excluded')]),
+    ]);
+    const said = new Map(
+      [
+        ...summaryLine(plan).matchAll(
+          /(\d+) (applied|not written|in sync|skipped|failed|contacts|accounts)/g,
+        ),
+      ].map((m) => [m[2]!, Number(m[1])]),
+    );
+    expect(Object.fromEntries(said)).toEqual({
+      applied: 1,
+      'not written': 2,
+      'in sync': 1,
+      skipped: 1,
+      failed: 1,
+      contacts: 6,
+      accounts: 6,
+    });
+    const md = lines(renderMarkdown(plan, clear));
+    const header = md.findIndex((l) => l.startsWith('| contacts |'));
+    const cells = (line: string) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+    const table = new Map(cells(md[header]!).map((name, i) => [name, Number(cells(md[header + 2]!)[i])]));
+    // Every column the summary line also counts holds the same number.
+    for (const [name, n] of said)
+      if (table.has(name)) expect({ [name]: table.get(name) }).toEqual({ [name]: n });
+  });
+
+  it('has section totals that agree with the summary line (issue 9: counts that add up)', () => {
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [notWritten(update('111111111111', OLD, WANT), 'stale')]),
+      account('222222222222', 'shared', [notWritten(create('222222222222', WANT), 'already-in-sync')]),
+      account('333333333333', 'lab', [skip('333333333333', 'excluded')]),
+    ]);
+    const md = lines(renderMarkdown(plan, clear));
+    expect(md).toContain(
+      '**Apply\\: 0 applied\\, 1 not written\\, 1 in sync\\, 1 skipped\\, 0 failed \\(3 contacts in 3 accounts\\)\\.**',
+    );
+    expect(md).toContain('### Not managed (1 contact)');
+    // The already-in-sync item is in sync (summary line), not a write that was not made.
+    expect(md).toContain('### Not written (1 contact)');
   });
 
   it('lists writes that were not made, with the reason (max-changes, interrupted)', () => {
@@ -134,9 +214,21 @@ describe('renderMarkdown', () => {
       account('222222222222', 'dev', [notWritten(create('222222222222', WANT), 'interrupted')]),
     ]);
     const md = lines(renderMarkdown(plan, clear));
-    expect(md.slice(md.indexOf('### Failures') + 4, md.indexOf('### Failures') + 6)).toEqual([
-      '| 111111111111 (prod) | SECURITY | not written: the plan exceeds max-changes |',
-      '| 222222222222 (dev) | SECURITY | not written: the run was interrupted |',
+    expect(md).not.toContain('### Failures');
+    const start = md.indexOf('### Not written (2 contacts)');
+    expect(start).toBeGreaterThan(0);
+    expect(md.slice(start)).toEqual([
+      '### Not written (2 contacts)',
+      '',
+      '- 1 contact in 1 account: not written\\: the plan exceeds max\\-changes',
+      '- 1 contact in 1 account: not written\\: the run was interrupted',
+      '',
+      '| account | type | reason |',
+      '|---|---|---|',
+      '| 111111111111 \\(prod\\) | SECURITY | not written\\: the plan exceeds max\\-changes |',
+      '| 222222222222 \\(dev\\) | SECURITY | not written\\: the run was interrupted |',
+      '',
+      '',
     ]);
   });
 
@@ -149,7 +241,11 @@ describe('renderMarkdown', () => {
     expect(lines(md)).toContain('No drift: every managed contact matches the policy.');
     expect(md).not.toContain('### Drift');
     expect(md).not.toContain('### Failures');
-    expect(md).toContain('**Plan: 0 to create, 0 to update, 1 in sync, 1 skipped, 0 failed.**');
+    expect(md).toContain(
+      '**Plan\\: 0 to create\\, 0 to update\\, 1 in sync\\, 1 skipped\\, 0 failed \\(2 contacts in 2 accounts\\)\\.**',
+    );
+    expect(lines(md)).toContain('### Not managed (1 contact)');
+    expect(lines(md)).toContain('- 1 contact in 1 account: excluded by scope\\.exclude');
   });
 
   it('escapes a pipe inside a contact value so the table keeps its columns', () => {
@@ -157,7 +253,7 @@ describe('renderMarkdown', () => {
     const plan = planOf('dry-run', [account('111111111111', 'prod', [update('111111111111', WANT, piped)])]);
     const row = lines(renderMarkdown(plan, clear)).find((l) => l.startsWith('| 111111111111'))!;
     expect(row).toBe(
-      '| 111111111111 (prod) | SECURITY | update | planned | title: Security Team → Security \\| Ops |',
+      '| 111111111111 \\(prod\\) | SECURITY | update | planned | title: Security Team → Security \\| Ops |',
     );
     // Six unescaped pipes: five columns.
     expect(row.split(/(?<!\\)\|/)).toHaveLength(7);
@@ -170,12 +266,17 @@ describe('renderMarkdown', () => {
       account('222222222222', 'dev', [create('222222222222', WANT)]),
     ]);
     const md = renderMarkdown(plan, redacting);
-    for (const value of [...Object.values(WANT), ...Object.values(OLD)]) expect(md).not.toContain(value);
-    expect(md).toContain(`email: ${testMask('email', OLD.email)} → ${testMask('email', WANT.email)}`);
+    // Escaping alone would hide most values from a plain search: look for them escaped too.
+    for (const value of [...Object.values(WANT), ...Object.values(OLD)]) {
+      expect(md).not.toContain(value);
+      expect(md).not.toContain(escapeMarkdown(value));
+    }
+    const mask = (value: string) => escapeMarkdown(testMask('email', value));
+    expect(md).toContain(`email: ${mask(OLD.email)} → ${mask(WANT.email)}`);
     expect(testMask('email', OLD.email)).not.toBe(testMask('email', WANT.email));
     const create222 = lines(md).find((l) => l.startsWith('| 222222222222'))!;
     expect(create222).toMatch(
-      /\| name: \[redacted:[0-9a-f]{8}\]<br>title: \[redacted:[0-9a-f]{8}\]<br>email: \[redacted:[0-9a-f]{8}\]<br>phone: \[redacted:[0-9a-f]{8}\] \|$/,
+      /\| name: \\\[redacted\\:[0-9a-f]{8}\\\]<br>title: \\\[redacted\\:[0-9a-f]{8}\\\]<br>email: \\\[redacted\\:[0-9a-f]{8}\\\]<br>phone: \\\[redacted\\:[0-9a-f]{8}\\\] \|$/,
     );
   });
 });

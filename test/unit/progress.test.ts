@@ -139,7 +139,8 @@ describe('the CLI shows progress only on a TTY, and not with --no-progress', () 
     const policy = join(dir, 'contacts.yaml');
     writeFileSync(
       policy,
-      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.internal\n    phone: "+1-555-0142"\n',
+      // Not a 555-01xx number: lint would warn on stderr about a placeholder phone.
+      'version: 1\ncontacts:\n  security:\n    name: Security Operations\n    title: Security Team\n    email: security@acme.internal\n    phone: "+44 20 7946 0142"\n',
     );
     const io = captureIo({ stderrIsTTY });
     const code = await main(['--policy', policy, '--log-file', join(dir, 'audit.ndjson'), ...extra], io);
@@ -158,7 +159,9 @@ describe('the CLI shows progress only on a TTY, and not with --no-progress', () 
     );
     expect(io.err).toContain(`${CLEAR}accounts 3/3 (100%)  `);
     expect(io.err.endsWith(CLEAR)).toBe(true);
-    expect(io.out).toContain('Plan: 3 to create, 0 to update, 0 in sync, 0 skipped, 0 failed.');
+    expect(io.out).toContain(
+      'Plan: 3 to create, 0 to update, 0 in sync, 0 skipped, 0 failed (3 contacts in 3 accounts).',
+    );
     expect(io.out).not.toContain('\x1b');
   });
 

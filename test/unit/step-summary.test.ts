@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Contact } from '../../src/core/types.js';
+import { escapeMarkdown } from '../../src/render/markdown-escape.js';
 import { type FakeOrgSpec, fakeAws } from '../support/fake-aws.js';
 import { captureIo } from '../support/io.js';
 import { WANT } from '../support/plans.js';
@@ -67,19 +68,20 @@ describe('GITHUB_STEP_SUMMARY', () => {
     expect(content.startsWith(EXISTING)).toBe(true);
     const added = content.slice(EXISTING.length).split('\n');
     expect(added.slice(0, 7)).toEqual([
-      '## enforce dry-run: alternate contacts of o-exampleorg1',
+      '## enforce dry-run: alternate contacts of o\\-exampleorg1',
       '',
-      '**Plan: 1 to create, 1 to update, 1 in sync, 0 skipped, 0 failed.**',
+      '**Plan\\: 1 to create\\, 1 to update\\, 1 in sync\\, 0 skipped\\, 0 failed \\(3 contacts in 3 accounts\\)\\.**',
       '',
-      '| accounts | to create | to update | in sync | skipped | failed | applied |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
-      '| 3 | 1 | 1 | 1 | 0 | 0 | 0 |',
+      '| contacts | accounts | to create | to update | in sync | skipped | failed | applied | not written |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| 3 | 3 | 1 | 1 | 1 | 0 | 0 | 0 | 0 |',
     ]);
+    // Values from AWS and the policy are escaped (no autolinked address, no mention, no Markdown).
     expect(added).toContain(
-      '| 111111111111 (prod) | SECURITY | update | planned | name: Rosalind Featherstonehaugh → Security Operations<br>title: Former Head of Cloud → Security Team<br>email: rosalind.f@acme.internal → security@acme.internal<br>phone: +44 20 7946 0958 → +1-555-0142 |',
+      '| 111111111111 \\(prod\\) | SECURITY | update | planned | name: Rosalind Featherstonehaugh → Security Operations<br>title: Former Head of Cloud → Security Team<br>email: rosalind\\.f@&#8203;acme\\.internal → security@&#8203;acme\\.internal<br>phone: \\+44 20 7946 0958 → \\+1\\-555\\-0142 |',
     );
     expect(added).toContain(
-      '| 999999999999 (management) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@acme.internal<br>phone: +1-555-0142 |',
+      '| 999999999999 \\(management\\) | SECURITY | create | planned | name: Security Operations<br>title: Security Team<br>email: security@&#8203;acme\\.internal<br>phone: \\+1\\-555\\-0142 |',
     );
   });
 
@@ -105,11 +107,11 @@ describe('GITHUB_STEP_SUMMARY', () => {
     expect(code).toBe(0);
     expect(JSON.parse(io.out).summary.applied).toBe(2);
     const added = read().slice(EXISTING.length);
-    expect(added).toContain('## enforce apply: alternate contacts of o-exampleorg1\n');
+    expect(added).toContain('## enforce apply: alternate contacts of o\\-exampleorg1\n');
     expect(added).toContain(
-      '**Apply: 2 applied (of 1 to create, 1 to update), 1 in sync, 0 skipped, 0 failed.**',
+      '**Apply\\: 2 applied\\, 0 not written\\, 1 in sync\\, 0 skipped\\, 0 failed \\(3 contacts in 3 accounts\\)\\.**',
     );
-    expect(added).toContain('| 111111111111 (prod) | SECURITY | update | applied | ');
+    expect(added).toContain('| 111111111111 \\(prod\\) | SECURITY | update | applied | ');
   });
 
   it('with --redact holds no contact value, only masks', async () => {
@@ -117,9 +119,12 @@ describe('GITHUB_STEP_SUMMARY', () => {
     expect(code).toBe(0);
     const added = read().slice(EXISTING.length);
     expect(added).toContain('## enforce apply: ');
-    for (const value of [...Object.values(WANT), ...Object.values(CURRENT)])
+    // Escaping alone would hide most values from a plain search: look for them escaped too.
+    for (const value of [...Object.values(WANT), ...Object.values(CURRENT)]) {
       expect(added).not.toContain(value);
-    expect(added).toMatch(/email: \[redacted:[0-9a-f]{8}\] → \[redacted:[0-9a-f]{8}\]/);
+      expect(added).not.toContain(escapeMarkdown(value));
+    }
+    expect(added).toMatch(/email: \\\[redacted\\:[0-9a-f]{8}\\\] → \\\[redacted\\:[0-9a-f]{8}\\\]/);
   });
 
   it('writes no summary when GITHUB_STEP_SUMMARY is empty', async () => {

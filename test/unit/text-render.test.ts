@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport as Plan } from '../../src/core/types.js';
 import { summaryLine } from '../../src/render/breakdown.js';
 import { renderText } from '../../src/render/text.js';
-import { runEngine } from '../support/run-engine.js';
 import { fakeAws, memoryAuditLog } from '../support/fake-aws.js';
 import {
   account,
@@ -21,6 +20,7 @@ import {
   WANT,
 } from '../support/plans.js';
 import { testMask, testRedactor } from '../support/redact.js';
+import { runEngine } from '../support/run-engine.js';
 
 const clear = testRedactor('none');
 
@@ -62,11 +62,11 @@ describe('renderText, dry-run', () => {
         '  # 444444444444 (locked)',
         '  ! security contact could not be read: AccessDeniedException: explicit deny',
         '',
-        'Skipped:',
-        '  1 × account is SUSPENDED',
-        '  2 × excluded by scope.exclude',
+        'Not managed (3 contacts):',
+        '  1 contact in 1 account: account is SUSPENDED',
+        '  2 contacts in 2 accounts: excluded by scope.exclude',
         '',
-        'Plan: 1 to create, 1 to update, 1 in sync, 3 skipped, 1 failed.',
+        'Plan: 1 to create, 1 to update, 1 in sync, 3 skipped, 1 failed (7 contacts in 7 accounts).',
         '',
       ].join('\n'),
     );
@@ -109,7 +109,7 @@ describe('renderText, dry-run', () => {
         '',
         'No drift: every managed contact matches the policy.',
         '',
-        'Plan: 0 to create, 0 to update, 1 in sync, 0 skipped, 0 failed.',
+        'Plan: 0 to create, 0 to update, 1 in sync, 0 skipped, 0 failed (1 contact in 1 account).',
         '',
       ].join('\n'),
     );
@@ -122,16 +122,38 @@ describe('renderText, dry-run', () => {
       ['pending-closure', 'account is PENDING_CLOSURE'],
       ['closed', 'account is CLOSED'],
       ['pending-activation', 'account is PENDING_ACTIVATION'],
+      ['suspended', 'account is SUSPENDED'],
+      ['excluded', 'excluded by scope.exclude'],
+      [
+        'management-account-delegated-admin',
+        'management account: only the management account itself can change its contacts, and the caller is a delegated administrator',
+      ],
+      ['not-read', 'not read: the run was stopped first'],
     ] as const;
     const skipped = planOf(
       'dry-run',
       reasons.map(([reason], i) => account(`10000000000${i}`, `a${i}`, [skip(`10000000000${i}`, reason)])),
     );
     const text = renderText(skipped, clear);
-    for (const [, wording] of reasons) expect(text).toContain(`  1 × ${wording}\n`);
+    for (const [, wording] of reasons) expect(text).toContain(`  1 contact in 1 account: ${wording}\n`);
+    // One fixed order (SKIP_REASONS), whatever order the accounts came in.
     expect(text).toContain(
-      '  1 × management account (settings.managementAccount: skip)\n  1 × account is PENDING_CLOSURE\n',
+      [
+        'Not managed (9 contacts):',
+        '  1 contact in 1 account: account is SUSPENDED',
+        '  1 contact in 1 account: account is CLOSED',
+        '  1 contact in 1 account: account is PENDING_CLOSURE',
+        '  1 contact in 1 account: account is PENDING_ACTIVATION',
+        '  1 contact in 1 account: not in scope.include',
+        '  1 contact in 1 account: excluded by scope.exclude',
+        '  1 contact in 1 account: management account (settings.managementAccount: skip)',
+        '  1 contact in 1 account: management account: only the management account itself can change its contacts, and the caller is a delegated administrator',
+        '  1 contact in 1 account: not read: the run was stopped first',
+        '',
+        'Plan: 0 to create, 0 to update, 0 in sync, 9 skipped, 0 failed (9 contacts in 9 accounts).',
+      ].join('\n'),
     );
+    expect(text).not.toContain('Will not be written');
   });
 
   it('quotes masks instead of values with a redacting redactor', () => {
@@ -174,9 +196,49 @@ describe('renderText, apply', () => {
       '  # 444444444444 (staging)\n  ~ security contact was not updated: not written: the run was interrupted\n',
     );
     expect(text).not.toContain('555555555555');
+    expect(text).toContain(
+      '\nNot written (1 contact):\n  1 contact in 1 account: not written: the run was interrupted\n\n',
+    );
+    expect(text).not.toContain('Not managed');
     expect(
-      text.endsWith('\nApply: 2 applied (of 2 to create, 2 to update), 1 in sync, 1 skipped, 1 failed.\n'),
+      text.endsWith(
+        '\nApply: 2 applied, 1 not written, 1 in sync, 0 skipped, 1 failed (5 contacts in 5 accounts).\n',
+      ),
     ).toBe(true);
+  });
+
+  it('has breakdowns that add up to the summary line (issue 9: counts that add up)', () => {
+    // One of each: applied, failed, stale, max-changes, already in sync (a saved plan), a decided skip.
+    const plan = planOf('apply', [
+      account('111111111111', 'prod', [applied(create('111111111111', WANT))]),
+      account('222222222222', 'dev', [
+        failed(create('222222222222', WANT), { code: 'AccessDeniedException', message: 'explicit deny' }),
+      ]),
+      account('333333333333', 'sandbox', [
+        notWritten(update('333333333333', { ...WANT, name: 'Old' }, WANT), 'stale'),
+      ]),
+      account('444444444444', 'staging', [notWritten(create('444444444444', WANT), 'max-changes')]),
+      account('555555555555', 'shared', [notWritten(create('555555555555', WANT), 'already-in-sync')]),
+      account('666666666666', 'lab', [skip('666666666666', 'excluded')]),
+    ]);
+    const text = renderText(plan, clear);
+    expect(text).toContain(
+      '\nApply: 1 applied, 2 not written, 1 in sync, 1 skipped, 1 failed (6 contacts in 6 accounts).\n',
+    );
+    expect(text).toContain(
+      '\nNot managed (1 contact):\n  1 contact in 1 account: excluded by scope.exclude\n\n',
+    );
+    // The already-in-sync item is counted in sync by the summary line, so not among the writes not made.
+    expect(text).toContain(
+      [
+        '',
+        'Not written (2 contacts):',
+        '  1 contact in 1 account: the account changed since the plan was made (stale)',
+        '  1 contact in 1 account: not written: the plan exceeds max-changes',
+        '',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('reports a refused apply (max-changes) item by item', () => {
@@ -195,17 +257,35 @@ describe('summaryLine', () => {
     summary,
   });
   const none = { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 };
-  const counts = { accounts: 120, items: 123, inSync: 112, create: 3, update: 5, skipped: 2, failed: 1, notWritten: none };
+  const counts = {
+    accounts: 41,
+    items: 123,
+    inSync: 112,
+    create: 3,
+    update: 5,
+    skipped: 2,
+    failed: 1,
+    notWritten: none,
+  };
 
-  it('has the SPEC shape for a dry-run', () => {
+  it('has the SPEC shape for a dry-run, naming its units', () => {
     expect(summaryLine(withSummary('dry-run', { ...counts, applied: 0 }))).toBe(
-      'Plan: 3 to create, 5 to update, 112 in sync, 2 skipped, 1 failed.',
+      'Plan: 3 to create, 5 to update, 112 in sync, 2 skipped, 1 failed (123 contacts in 41 accounts).',
     );
   });
 
-  it('leads with what was applied for an apply', () => {
-    expect(summaryLine(withSummary('apply', { ...counts, applied: 7 }))).toBe(
-      'Apply: 7 applied (of 3 to create, 5 to update), 112 in sync, 2 skipped, 1 failed.',
+  it('leads with what was applied for an apply, and counts writes not made apart from skips', () => {
+    // Of 8 planned writes: 6 applied, 1 interrupted (not written), 1 found already in sync (in sync).
+    // `skipped` in the summary holds the 2 decided skips and the interrupted write.
+    const apply = {
+      ...counts,
+      applied: 6,
+      inSync: 113,
+      skipped: 3,
+      notWritten: { ...none, interrupted: 1, 'already-in-sync': 1 },
+    };
+    expect(summaryLine(withSummary('apply', apply))).toBe(
+      'Apply: 6 applied, 1 not written, 113 in sync, 2 skipped, 1 failed (123 contacts in 41 accounts).',
     );
   });
 });

@@ -46,6 +46,21 @@ export class GuardError extends EnforceError {
 }
 
 /**
+ * An observation snapshot (`--state-out`, `--from-state`) cannot be read, written or used: not a state file,
+ * a newer version, an invalid field, or values hashed with another key. The message names the file.
+ */
+export class StateFileError extends EnforceError {
+  override name = 'StateFileError';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+  }
+}
+
+/**
  * A failed AWS call, as the SDK reported it. `code` is the SDK error name
  * (`AccessDeniedException`, `TooManyRequestsException`, …).
  */

@@ -22,6 +22,14 @@ export interface RateLimit {
   burst: number;
 }
 
+/** The role assumed in each member account (`settings.memberRole`), see aws/member-credentials.ts. */
+export interface MemberRoleSettings {
+  name: string;
+  externalId?: string;
+  /** Seconds, 900–43200. */
+  sessionDuration?: number;
+}
+
 export interface Settings {
   concurrency?: number;
   maxChanges?: number;
@@ -32,6 +40,7 @@ export interface Settings {
     putAlternateContact?: RateLimit;
     organizations?: RateLimit;
   };
+  memberRole?: MemberRoleSettings;
 }
 
 /**

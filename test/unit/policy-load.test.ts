@@ -513,7 +513,7 @@ describe('parsePolicy: schema problems, with path and line', () => {
     [
       'dryRun: true',
       'settings.dryRun',
-      'unknown key (allowed here: concurrency, maxChanges, managementAccount, allowedEmailDomains, rateLimits)',
+      'unknown key (allowed here: concurrency, maxChanges, managementAccount, allowedEmailDomains, rateLimits, memberRole)',
     ],
   ])('reports settings %s', (setting, path, message) => {
     expect(issuesOf(`${SECURITY_ONLY}settings:\n  ${setting}\n`)).toEqual([

@@ -61,6 +61,41 @@ export class AuditLogError extends EnforceError {
 }
 
 /**
+ * An observation snapshot (`--state-out`, `--from-state`) cannot be read, written or used: not a state file,
+ * a newer version, an invalid field, or values hashed with another key. The message names the file.
+ */
+export class StateFileError extends EnforceError {
+  override name = 'StateFileError';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+  }
+}
+
+/** Why the member role of an account could not be assumed. */
+export type MemberRoleFailure = 'role-missing' | 'access-denied' | 'other';
+
+/**
+ * sts:AssumeRole into an account's member role failed. The caller falls back to the organization path for
+ * that account and reports it; `cause` is the SDK error.
+ */
+export class MemberRoleError extends EnforceError {
+  override name = 'MemberRoleError';
+  constructor(
+    readonly accountId: string,
+    readonly roleArn: string,
+    readonly reason: MemberRoleFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * A failed AWS call, as the SDK reported it. `code` is the SDK error name
  * (`AccessDeniedException`, `TooManyRequestsException`, …).
  */

@@ -27,6 +27,13 @@ export interface RateLimit {
  * the CI log.
  */
 export type AuditAnchor = 'stdout' | { ssmParameter: string };
+/** The role assumed in each member account (`settings.memberRole`), see aws/member-credentials.ts. */
+export interface MemberRoleSettings {
+  name: string;
+  externalId?: string;
+  /** Seconds, 900–43200. */
+  sessionDuration?: number;
+}
 
 export interface Settings {
   concurrency?: number;
@@ -40,6 +47,7 @@ export interface Settings {
     organizations?: RateLimit;
   };
   auditAnchor?: AuditAnchor;
+  memberRole?: MemberRoleSettings;
 }
 
 /**

@@ -119,6 +119,36 @@ const RateLimitSchema = z
   })
   .meta({ id: 'RateLimit' });
 
+// IAM: role names are 1–64 of `[\w+=,.@-]`; an external id is 2–1224 of `[\w+=,.@:/-]` (IAM User Guide,
+// "IAM and AWS STS quotas"); AssumeRole DurationSeconds is 900 up to the role's maximum, at most 43200.
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+const MemberRoleSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(IAM_ROLE_NAME, {
+        error:
+          'must be an IAM role name: 1–64 letters, digits and + = , . @ _ - (such as EnforceContactsMember)',
+      })
+      .meta({ description: 'Assumed as arn:<partition>:iam::<member account id>:role/<name>.' }),
+    externalId: z
+      .string()
+      .regex(EXTERNAL_ID, { error: 'must be 2–1224 letters, digits and + = , . @ : / _ -' })
+      .optional()
+      .meta({ description: "Sent as sts:AssumeRole ExternalId; the role's trust policy must require it." }),
+    sessionDuration: z.int().min(900).max(43200).optional().meta({
+      description:
+        'Seconds, 900–43200 (AWS default 3600). At most 3600 when the enforcer itself runs in a role (role chaining).',
+    }),
+  })
+  .meta({
+    id: 'MemberRole',
+    description:
+      "Read and write each member account's contacts from inside it, through this role (one AssumeRole per account), so each account's own API quota is used. Accounts where the role cannot be assumed fall back to the organization path and are reported.",
+  });
+
 const SettingsSchema = z.strictObject({
   concurrency: z.int().min(1).max(64).optional().meta({ description: 'Parallel account workers.' }),
   maxChanges: z
@@ -163,6 +193,7 @@ const SettingsSchema = z.strictObject({
       description:
         'After each run, also write its audit chain head (runId, seq, sha256 of the run.end line) to an SSM parameter (a new version per run) or as one line in the CI log (stdout).',
     }),
+  memberRole: MemberRoleSchema.optional(),
 });
 
 function isRecord(value: unknown): value is Record<string, unknown> {

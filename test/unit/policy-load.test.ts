@@ -535,7 +535,7 @@ describe('parsePolicy: schema problems, with path and line', () => {
     [
       'dryRun: true',
       'settings.dryRun',
-      'unknown key (allowed here: concurrency, maxChanges, managementAccount, requestTimeoutSeconds, allowedEmailDomains, rateLimits, auditAnchor)',
+      'unknown key (allowed here: concurrency, maxChanges, managementAccount, requestTimeoutSeconds, allowedEmailDomains, rateLimits, auditAnchor, memberRole)',
     ],
   ])('reports settings %s', (setting, path, message) => {
     expect(issuesOf(`${SECURITY_ONLY}settings:\n  ${setting}\n`)).toEqual([

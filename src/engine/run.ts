@@ -8,6 +8,7 @@ import { getParameters } from '../aws/ssm.js';
 import { getCaller } from '../aws/sts.js';
 import { type DecisionContext, decideAccount, policyUsesTags } from '../core/desired.js';
 import { isWrite, sortAccounts, summarise } from '../core/plan.js';
+import { desiredAfter } from '../core/plan-contact.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import { createRedactor, type Redactor } from '../core/redact.js';
 import type { Account, Caller, Mode, Organization, Plan, PlanAccount, PlanItem } from '../core/types.js';
@@ -323,7 +324,8 @@ async function reconcileSaved(
       writer.write(item, async () => {
         const account = byId.get(item.accountId);
         const decided = account === undefined ? null : decideAccount(account, policy, decision);
-        const desired = decided?.kind === 'manage' ? decided.contacts[item.type]?.contact : undefined;
+        const desired =
+          decided?.kind === 'manage' ? desiredAfter(decided.contacts[item.type], item.before) : undefined;
         if (desired === undefined || !sameAsPlanned(item.after, desired)) return markStale(item);
         const observed = await writer.gateway.read(item.accountId, item.type);
         if (observed.kind === 'error') {

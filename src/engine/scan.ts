@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type DecisionContext, decideAccount, managedTypes } from '../core/desired.js';
-import { errorItem, planItem, skipItem } from '../core/plan.js';
+import { errorItem, skipItem } from '../core/plan.js';
+import { planContactItem } from '../core/plan-contact.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import type { Account, ContactType, PlanAccount, PlanItem, SkipReason } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
@@ -76,9 +77,8 @@ async function planOneAccount(
 
   const items = await Promise.all(
     types.map(async (type) => {
-      const desired = decision.contacts[type]!.contact;
       const observed = await deps.gateway.read(account.id, type);
-      return planItem(account.id, type, desired, observed);
+      return planContactItem(account.id, type, decision.contacts[type]!, observed);
     }),
   );
   for (const item of items) {

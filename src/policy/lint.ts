@@ -1,6 +1,6 @@
 import { normaliseField } from '../core/normalise.js';
-import type { DesiredPolicy } from '../core/policy.js';
-import { CONTACT_TYPES, type Contact, POLICY_KEY_BY_TYPE } from '../core/types.js';
+import type { ContactRule, DesiredPolicy } from '../core/policy.js';
+import { CONTACT_TYPES, type Contact, type ContactType, POLICY_KEY_BY_TYPE } from '../core/types.js';
 
 /**
  * Contact-quality warnings: values AWS accepts but that would not reach a team when AWS Trust & Safety
@@ -53,17 +53,26 @@ interface EmailInPolicy {
   email: string;
 }
 
+function fieldsOfRule(rule: ContactRule | undefined): Partial<Contact> | undefined {
+  return rule?.kind === 'fields' ? rule.fields : undefined;
+}
+
 function emailsOf(policy: DesiredPolicy): EmailInPolicy[] {
-  const ofContacts = (contacts: Partial<Record<string, Partial<Contact>>>, path: string) =>
+  const ofContacts = (contacts: Partial<Record<ContactType, Partial<Contact>>>, path: string) =>
     CONTACT_TYPES.flatMap((type) => {
       const email = contacts[type]?.email;
       return email === undefined ? [] : [{ path: `${path}.${POLICY_KEY_BY_TYPE[type]}.email`, email }];
     });
+  const ofRules = (rules: Partial<Record<ContactType, ContactRule>>, path: string) =>
+    ofContacts(Object.fromEntries(CONTACT_TYPES.map((type) => [type, fieldsOfRule(rules[type])])), path);
+  // createWith addresses reach AWS too, on every contact they create.
   return [
-    ...ofContacts(policy.contacts, 'contacts'),
-    ...policy.overrides.flatMap((override, index) =>
-      ofContacts(override.contacts, `overrides.${index}.contacts`),
-    ),
+    ...ofRules(policy.contacts, 'contacts'),
+    ...ofContacts(policy.settings.createWith?.contacts ?? {}, 'settings.createWith'),
+    ...policy.overrides.flatMap((override, index) => [
+      ...ofRules(override.contacts, `overrides.${index}.contacts`),
+      ...ofContacts(override.createWith?.contacts ?? {}, `overrides.${index}.createWith`),
+    ]),
   ];
 }
 
@@ -126,10 +135,8 @@ export function lintPolicy(policy: DesiredPolicy, file: string): LintWarning[] {
   }
 
   const managed = CONTACT_TYPES.flatMap((type) => {
-    const contact = policy.contacts[type];
-    return contact && contact.phone !== ''
-      ? [{ key: POLICY_KEY_BY_TYPE[type], phone: normaliseField('phone', contact.phone) }]
-      : [];
+    const phone = fieldsOfRule(policy.contacts[type])?.phone;
+    return phone ? [{ key: POLICY_KEY_BY_TYPE[type], phone: normaliseField('phone', phone) }] : [];
   });
   const [first] = managed;
   if (first && managed.length >= 2 && managed.every(({ phone }) => phone === first.phone)) {
@@ -141,4 +148,86 @@ export function lintPolicy(policy: DesiredPolicy, file: string): LintWarning[] {
     });
   }
   return warnings;
+}
+
+/**
+ * Findings that reject the policy (exit 65) whatever `--strict` says, because the policy would leave an
+ * account in a state a compliance control fails or AWS refuses.
+ */
+export type LintErrorRule = 'no-security-contact' | 'primary-phone-format';
+
+export interface LintError {
+  file: string;
+  path: string;
+  rule: LintErrorRule;
+  message: string;
+}
+
+export interface LintErrorOptions {
+  /** `--allow-no-security-contact`: the organization knowingly has accounts without one. */
+  allowNoSecurityContact?: boolean;
+}
+
+/** The contact-kind rules, each its own function below; the lead wires this one entry in. */
+export function lintPolicyErrors(
+  policy: DesiredPolicy,
+  file: string,
+  options: LintErrorOptions = {},
+): LintError[] {
+  return [...lintAbsentSecurityContact(policy, file, options), ...lintPrimaryPhone(policy, file)];
+}
+
+/**
+ * CIS AWS Foundations 1.2 and Security Hub Account.1 require a Security contact on every account:
+ * `security: absent` (by default or in an override) would delete it.
+ */
+export function lintAbsentSecurityContact(
+  policy: DesiredPolicy,
+  file: string,
+  { allowNoSecurityContact = false }: LintErrorOptions = {},
+): LintError[] {
+  if (allowNoSecurityContact) return [];
+  const paths = [
+    ...(policy.contacts.SECURITY?.kind === 'absent' ? ['contacts.security'] : []),
+    ...policy.overrides.flatMap((override, index) =>
+      override.contacts.SECURITY?.kind === 'absent' ? [`overrides.${index}.contacts.security`] : [],
+    ),
+  ];
+  return paths.map((path) => ({
+    file,
+    path,
+    rule: 'no-security-contact',
+    message:
+      'deletes the Security contact, which CIS AWS Foundations 1.2 and Security Hub Account.1 require on every account: set a contact, or pass --allow-no-security-contact',
+  }));
+}
+
+/**
+ * The primary contact's phone must be international (`+` and the country code): AWS's pattern for it is
+ * `[+][\s0-9()-]+`, stricter than the alternate contacts' `[\s0-9()+-]+`, so a number copied from an
+ * alternate contact is refused by PutContactInformation.
+ */
+export function lintPrimaryPhone(policy: DesiredPolicy, file: string): LintError[] {
+  const phones = [
+    { path: 'contacts.primary.phone', phone: policy.primary?.fields.phone },
+    { path: 'settings.createWith.primary.phone', phone: policy.settings.createWith?.primary?.phone },
+    ...policy.overrides.flatMap((override, index) => [
+      { path: `overrides.${index}.contacts.primary.phone`, phone: override.primary?.fields.phone },
+      { path: `overrides.${index}.createWith.primary.phone`, phone: override.createWith?.primary?.phone },
+    ]),
+  ];
+  // '' is an SSM value not read (validate is offline).
+  return phones.flatMap(({ path, phone }) =>
+    phone === undefined || phone === '' || phone.trim().startsWith('+')
+      ? []
+      : [
+          {
+            file,
+            path,
+            rule: 'primary-phone-format' as const,
+            message:
+              'the primary contact phone must start with + and the country code, such as +1 555 0100 (AWS refuses it otherwise)',
+          },
+        ],
+  );
 }

@@ -1,4 +1,10 @@
-import { type AccountDecision, type DesiredContact, desiredItem, type FieldSource } from '../core/desired.js';
+import {
+  type AccountDecision,
+  type CreateSource,
+  type DesiredContact,
+  desiredItem,
+  type FieldSource,
+} from '../core/desired.js';
 import { normaliseField } from '../core/normalise.js';
 import { incompleteError } from '../core/plan-contact.js';
 import type { Redactor } from '../core/redact.js';
@@ -52,6 +58,14 @@ export function renderExplanation(e: Explanation, redactor: Redactor): string {
     for (const field of CONTACT_FIELDS) {
       const value = desired.fields[field];
       const have = observed?.kind === 'present' ? observed.contact[field] : undefined;
+      const creating = desired.createWith[field];
+      const createdFrom = desired.createWithSources[field];
+      if (value === undefined && observed?.kind === 'missing' && creating !== undefined && createdFrom) {
+        lines.push(
+          `  ${field.padEnd(5)}  desired ${JSON.stringify(redactor.field(field, creating))}  from ${describeCreateSource(type, createdFrom)}`,
+        );
+        continue;
+      }
       if (value === undefined) {
         lines.push(`  ${field.padEnd(5)}  ${describeSource(type, desired.sources[field])}`);
         if (have !== undefined) lines.push(`         current ${JSON.stringify(redactor.field(field, have))}`);
@@ -114,4 +128,12 @@ export function describeSource(type: ContactType, source: FieldSource): string {
     case 'account':
       return 'kept from the account (not listed in the policy)';
   }
+}
+
+/** Where a field used only to create a missing contact came from. */
+export function describeCreateSource(type: ContactType, source: CreateSource): string {
+  const key = POLICY_KEY_BY_TYPE[type];
+  return source.layer === 'settings'
+    ? `settings.createWith.${key}`
+    : `overrides.${source.index}.createWith.${key} (matched ${describeMatch(source.match)})`;
 }

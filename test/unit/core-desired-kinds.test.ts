@@ -302,4 +302,49 @@ describe('renderExplanation of the new kinds', () => {
     );
     expect(text).toContain('billing contact: absent — would be deleted\n  absent  from contacts.billing\n');
   });
+
+  it('shows the createWith fields a missing contact would be created with', () => {
+    const p = policy({
+      contacts: { SECURITY: { email: SECURITY.email, phone: SECURITY.phone } },
+      settings: {
+        managementAccount: 'manage',
+        createWith: { contacts: { SECURITY: { name: 'Security', title: 'Security Team' } } },
+      },
+    });
+    const acc = account('333333333333');
+    const text = renderExplanation(
+      {
+        account: acc,
+        decision: decideAccount(acc, p, ctx),
+        desired: desiredContacts(acc, p),
+        current: { SECURITY: { kind: 'missing' } },
+      },
+      clear,
+    );
+    expect(text).toContain(
+      [
+        'security contact: none set — would be created',
+        '  name   desired "Security"  from settings.createWith.security',
+        '  title  desired "Security Team"  from settings.createWith.security',
+        `  email  desired "${SECURITY.email}"  from contacts.security`,
+      ].join('\n'),
+    );
+  });
+
+  it('says why a missing contact cannot be created from a subset', () => {
+    const p = policy({ contacts: { SECURITY: { email: SECURITY.email } } });
+    const acc = account('333333333333');
+    const text = renderExplanation(
+      {
+        account: acc,
+        decision: decideAccount(acc, p, ctx),
+        desired: desiredContacts(acc, p),
+        current: { SECURITY: { kind: 'missing' } },
+      },
+      clear,
+    );
+    expect(text).toContain(
+      'security contact: none set — cannot be created: the account has no security contact',
+    );
+  });
 });

@@ -61,7 +61,9 @@ function syntheticAccounts(count: number, readAt: Date): ObservedAccount[] {
 }
 
 const POLICY: DesiredPolicy = {
-  contacts: CONTACTS,
+  contacts: Object.fromEntries(
+    CONTACT_TYPES.map((type) => [type, { kind: 'fields', fields: CONTACTS[type] }]),
+  ) as DesiredPolicy['contacts'],
   scope: {
     include: null,
     exclude: { accounts: [], ous: [], tags: { env: 'sandbox' } },
@@ -69,7 +71,7 @@ const POLICY: DesiredPolicy = {
   overrides: [
     {
       match: { accounts: [], ous: ['ou-ab12-00000007'], tags: {} },
-      contacts: { SECURITY: { email: 'payments-security@example.com' } },
+      contacts: { SECURITY: { kind: 'fields', fields: { email: 'payments-security@example.com' } } },
     },
   ],
   settings: { managementAccount: 'manage' },
@@ -102,7 +104,10 @@ function planFromSnapshotText(text: string, key: string | undefined) {
       const decision = decideAccount(accountFromSnapshot(stored), POLICY, ctx);
       if (decision.kind === 'skip') continue;
       for (const type of CONTACT_TYPES) {
-        const desired = decision.contacts[type]!.contact;
+        // The bench policy lists every field of every type: the desired contact is whole.
+        const rule = decision.contacts[type];
+        if (rule?.kind !== 'fields') continue;
+        const desired = rule.fields as Contact;
         const reading = observedContactFromSnapshot(stored, type, desired, comparer);
         if (reading !== undefined) items.push(planItem(stored.id, type, desired, reading.observed));
       }

@@ -1,3 +1,4 @@
+import type { PrimaryContact } from './primary.js';
 import type { Contact, ContactType } from './types.js';
 
 /**
@@ -10,9 +11,35 @@ export interface Selector {
   tags: Readonly<Record<string, string>>;
 }
 
+/**
+ * What one layer of the policy (the defaults or one override) says about an alternate contact type:
+ * - `absent`: the account must have no contact of this type (DeleteAlternateContact where it has one);
+ * - `fields`: the listed fields must have these values. Fields that are not listed are kept from the
+ *   account (sent back unchanged) and never count as drift; a default that lists all four is the
+ *   round-1 "whole contact".
+ */
+export type ContactRule = { kind: 'absent' } | { kind: 'fields'; fields: Partial<Contact> };
+
+/** The primary contact cannot be deleted (the Account API has no such call): it only has fields. */
+export interface PrimaryRule {
+  fields: Partial<PrimaryContact>;
+}
+
+/**
+ * Fields to use only when an account has no contact of a type yet and the policy lists a subset: a
+ * contact is created whole (PutAlternateContact needs all four fields), so the rest comes from here.
+ * The policy's own fields win over these.
+ */
+export interface CreateWith {
+  contacts: Partial<Record<ContactType, Partial<Contact>>>;
+  primary?: Partial<PrimaryContact>;
+}
+
 export interface Override {
   match: Selector;
-  contacts: Partial<Record<ContactType, Partial<Contact>>>;
+  contacts: Partial<Record<ContactType, ContactRule>>;
+  primary?: PrimaryRule;
+  createWith?: CreateWith;
 }
 
 export interface RateLimit {
@@ -41,6 +68,7 @@ export interface Settings {
   managementAccount: 'manage' | 'skip';
   requestTimeoutSeconds?: number;
   allowedEmailDomains?: readonly string[];
+  createWith?: CreateWith;
   rateLimits?: {
     getAlternateContact?: RateLimit;
     putAlternateContact?: RateLimit;
@@ -54,8 +82,13 @@ export interface Settings {
  * The policy after every `{ ssm: NAME }` has been replaced by its value: what the pure core plans from.
  */
 export interface DesiredPolicy {
-  /** Default contact per managed type. A type that is absent is not managed (never read, never written). */
-  contacts: Partial<Record<ContactType, Contact>>;
+  /**
+   * Default rule per managed alternate type. A type the policy does not mention is not managed (never
+   * read, never written); that is different from `{ kind: 'absent' }`, which is managed and deleted.
+   */
+  contacts: Partial<Record<ContactType, ContactRule>>;
+  /** The primary contact, when the policy manages it. */
+  primary?: PrimaryRule;
   scope: { include: Selector | null; exclude: Selector | null };
   overrides: readonly Override[];
   settings: Settings;

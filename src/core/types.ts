@@ -114,7 +114,8 @@ interface ItemKey {
 export type PlannedItem =
   | (ItemKey & { action: 'create'; after: Contact; changedFields: ContactField[] })
   | (ItemKey & { action: 'update'; before: Contact; after: Contact; changedFields: ContactField[] })
-  | (ItemKey & { action: 'noop'; current: Contact })
+  /** In sync; `current` is null when the policy wants the type absent and the account has none. */
+  | (ItemKey & { action: 'noop'; current: Contact | null })
   | (ItemKey & { action: 'skip'; reason: SkipReason })
   | (ItemKey & { action: 'error'; error: ItemError });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type DecisionContext, decideAccount } from '../core/desired.js';
 import { contactsEqual, normaliseField } from '../core/normalise.js';
 import { planItem } from '../core/plan.js';
+import { desiredAfter } from '../core/plan-contact.js';
 import { isMask } from '../core/redact.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import {
@@ -170,13 +171,16 @@ export async function recheckSavedItem(
   mask: MaskFn,
 ): Promise<Recheck> {
   const decided = account === undefined ? null : decideAccount(account, policy, decision);
-  const desired = decided?.kind === 'manage' ? decided.contacts[saved.type]?.contact : undefined;
-  if (desired === undefined || !sameAsPlanned(saved.after, desired, mask))
-    return { kind: 'not-written', reason: 'stale' };
+  const rule = decided?.kind === 'manage' ? decided.contacts[saved.type] : undefined;
+  if (rule === undefined) return { kind: 'not-written', reason: 'stale' };
   const observed = await gateway.read(saved.accountId, saved.type);
   if (observed.kind === 'error') return { kind: 'error', error: observed.error };
   const current = observed.kind === 'present' ? observed.contact : null;
-  if (current !== null && contactsEqual(current, desired)) return { kind: 'not-written', reason: 'already-in-sync' };
+  // What the policy wants now, given what the account holds (unlisted fields are kept from it).
+  const desired = desiredAfter(rule, current);
+  if (current !== null && desired !== undefined && contactsEqual(current, desired))
+    return { kind: 'not-written', reason: 'already-in-sync' };
+  if (desired === undefined || !sameAsPlanned(saved.after, desired, mask)) return { kind: 'not-written', reason: 'stale' };
   const plannedBefore = saved.action === 'update' ? saved.before : null;
   if (!sameAsPlanned(plannedBefore, current, mask)) return { kind: 'not-written', reason: 'stale' };
   const item = planItem(saved.accountId, saved.type, desired, observed);

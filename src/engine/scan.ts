@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type DecisionContext, decideAccount, decideByState, managedTypes } from '../core/desired.js';
-import { errorItem, planItem, skipItem } from '../core/plan.js';
+import { errorItem, skipItem } from '../core/plan.js';
+import { planContactItem } from '../core/plan-contact.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import type { Account, ContactType, PlannedAccount, SkipReason } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
@@ -83,8 +84,8 @@ async function planAccount(
 
   const items = await Promise.all(
     types.map(async (type) => {
-      const desired = decision.contacts[type]!.contact;
-      return planItem(account.id, type, desired, await deps.gateway.read(account.id, type));
+      const observed = await deps.gateway.read(account.id, type);
+      return planContactItem(account.id, type, decision.contacts[type]!, observed);
     }),
   );
   for (const item of items) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PrimaryField } from '../core/primary.js';
 import type { ContactField } from '../core/types.js';
 
 /**
@@ -13,6 +14,8 @@ const AWS_EMAIL_PATTERN = /^\s*[\w+=.#|!&-]+@[\w.-]+\.\w+\s*$/;
 const AWS_PHONE_PATTERN = /^[\s0-9()+-]+$/;
 
 interface FieldLimit {
+  /** 1 unless said otherwise. */
+  minLength?: number;
   maxLength: number;
   pattern?: RegExp;
   /** What the pattern allows, in words: the start of the message when a value does not match. */
@@ -30,6 +33,36 @@ export const CONTACT_FIELD_LIMITS = {
   },
 } as const satisfies Record<ContactField, FieldLimit>;
 
+// The primary contact's PhoneNumber pattern: unlike an alternate contact's, it must start with `+`.
+const AWS_PRIMARY_PHONE_PATTERN = /^[+][\s0-9()-]+$/;
+const COUNTRY_CODE_PATTERN = /^[A-Za-z]{2}$/;
+
+/** AWS Account API limits for the primary contact (botocore account 2021-02-01 `ContactInformation`). */
+export const PRIMARY_FIELD_LIMITS = {
+  fullName: { maxLength: 50 },
+  companyName: { maxLength: 50 },
+  addressLine1: { maxLength: 60 },
+  addressLine2: { maxLength: 60 },
+  addressLine3: { maxLength: 60 },
+  city: { maxLength: 50 },
+  stateOrRegion: { maxLength: 50 },
+  districtOrCounty: { maxLength: 50 },
+  postalCode: { maxLength: 20 },
+  countryCode: {
+    minLength: 2,
+    maxLength: 2,
+    pattern: COUNTRY_CODE_PATTERN,
+    allowed: 'must be a two-letter ISO 3166 country code such as US',
+  },
+  phone: {
+    maxLength: 20,
+    pattern: AWS_PRIMARY_PHONE_PATTERN,
+    allowed:
+      'must start with + and the country code, then contain only digits, spaces and ( ) - (the primary contact phone is international)',
+  },
+  websiteUrl: { maxLength: 256 },
+} as const satisfies Record<PrimaryField, FieldLimit>;
+
 export interface FieldCheckOptions {
   /** False for SSM SecureString values: the message must then not contain the value. */
   showValue: boolean;
@@ -42,14 +75,32 @@ export interface FieldCheckOptions {
 export function contactFieldProblem(
   field: ContactField,
   value: string,
+  options: FieldCheckOptions,
+): string | undefined {
+  return fieldProblem(CONTACT_FIELD_LIMITS[field], value, options);
+}
+
+/** As `contactFieldProblem`, for a primary contact field. */
+export function primaryFieldProblem(
+  field: PrimaryField,
+  value: string,
+  options: FieldCheckOptions,
+): string | undefined {
+  return fieldProblem(PRIMARY_FIELD_LIMITS[field], value, options);
+}
+
+function fieldProblem(
+  limit: FieldLimit,
+  value: string,
   { showValue }: FieldCheckOptions,
 ): string | undefined {
-  const limit: FieldLimit = CONTACT_FIELD_LIMITS[field];
   const trimmed = value.trim();
+  const minLength = limit.minLength ?? 1;
   // AWS (Smithy `@length`) counts Unicode code points, not UTF-16 units.
   const length = [...trimmed].length;
-  if (length < 1 || length > limit.maxLength) {
-    return `must be 1–${limit.maxLength} characters (got ${length})`;
+  if (length < minLength || length > limit.maxLength) {
+    const range = minLength === limit.maxLength ? `exactly ${minLength}` : `${minLength}–${limit.maxLength}`;
+    return `must be ${range} characters (got ${length})`;
   }
   if (limit.pattern && !limit.pattern.test(trimmed)) {
     return showValue ? `${limit.allowed} (got ${JSON.stringify(trimmed)})` : limit.allowed;
@@ -62,15 +113,22 @@ export function contactFieldProblem(
  * limits while the file is written (they see untrimmed text, which only matters at the edges).
  */
 export function contactFieldSchema(field: ContactField) {
-  const limit: FieldLimit = CONTACT_FIELD_LIMITS[field];
+  return fieldSchema(CONTACT_FIELD_LIMITS[field]);
+}
+
+export function primaryFieldSchema(field: PrimaryField) {
+  return fieldSchema(PRIMARY_FIELD_LIMITS[field]);
+}
+
+function fieldSchema(limit: FieldLimit) {
   return z
     .string()
     .superRefine((value, ctx) => {
-      const problem = contactFieldProblem(field, value, { showValue: true });
+      const problem = fieldProblem(limit, value, { showValue: true });
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .meta({
-      minLength: 1,
+      minLength: limit.minLength ?? 1,
       maxLength: limit.maxLength,
       ...(limit.pattern && { pattern: limit.pattern.source }),
     });

@@ -1,5 +1,5 @@
 import { normaliseField } from '../core/normalise.js';
-import type { DesiredPolicy } from '../core/policy.js';
+import type { ContactRule, DesiredPolicy } from '../core/policy.js';
 import {
   CONTACT_TYPES,
   type Contact,
@@ -88,6 +88,11 @@ interface ValueInPolicy {
   value: string;
 }
 
+/** The fields a type's rule sets (none for `absent`). */
+function fieldsOfRule(rule: ContactRule | undefined): Partial<Contact> | undefined {
+  return rule?.kind === 'fields' ? rule.fields : undefined;
+}
+
 /** Every literal or resolved value of `field`, defaults then overrides, with its path. */
 function valuesOf(policy: DesiredPolicy, field: ContactField): ValueInPolicy[] {
   const ofContacts = (contacts: ContactsByType, path: string) =>
@@ -98,11 +103,16 @@ function valuesOf(policy: DesiredPolicy, field: ContactField): ValueInPolicy[] {
         ? []
         : [{ path: `${path}.${POLICY_KEY_BY_TYPE[type]}.${field}`, field, value }];
     });
+  const ofRules = (rules: Partial<Record<ContactType, ContactRule>>, path: string) =>
+    ofContacts(Object.fromEntries(CONTACT_TYPES.map((type) => [type, fieldsOfRule(rules[type])])), path);
+  // createWith addresses reach AWS too, on every contact they create.
   return [
-    ...ofContacts(policy.contacts, 'contacts'),
-    ...policy.overrides.flatMap((override, index) =>
-      ofContacts(override.contacts, `overrides.${index}.contacts`),
-    ),
+    ...ofRules(policy.contacts, 'contacts'),
+    ...ofContacts(policy.settings.createWith?.contacts ?? {}, 'settings.createWith'),
+    ...policy.overrides.flatMap((override, index) => [
+      ...ofRules(override.contacts, `overrides.${index}.contacts`),
+      ...ofContacts(override.createWith?.contacts ?? {}, `overrides.${index}.createWith`),
+    ]),
   ];
 }
 
@@ -149,15 +159,27 @@ interface ContactGroup {
   writes: ContactsByType;
 }
 
+/** The fields each type's rules set; an `absent` type has none. */
+function fieldsByType(rules: Partial<Record<ContactType, ContactRule>>): ContactsByType {
+  const out: ContactsByType = {};
+  for (const type of CONTACT_TYPES) {
+    const fields = fieldsOfRule(rules[type]);
+    if (fields !== undefined) out[type] = fields;
+  }
+  return out;
+}
+
 function contactGroups(policy: DesiredPolicy): ContactGroup[] {
-  const defaults: ContactGroup = { path: 'contacts', contacts: policy.contacts, writes: policy.contacts };
+  const base = fieldsByType(policy.contacts);
+  const defaults: ContactGroup = { path: 'contacts', contacts: base, writes: base };
   const refined = policy.overrides.map((override, index): ContactGroup => {
+    const writes = fieldsByType(override.contacts);
     const contacts: ContactsByType = {};
     for (const type of CONTACT_TYPES) {
-      const base = policy.contacts[type];
-      if (base) contacts[type] = { ...base, ...override.contacts[type] };
+      if (override.contacts[type]?.kind === 'absent') continue;
+      if (base[type] || writes[type]) contacts[type] = { ...base[type], ...writes[type] };
     }
-    return { path: `overrides.${index}.contacts`, contacts, writes: override.contacts };
+    return { path: `overrides.${index}.contacts`, contacts, writes };
   });
   return [defaults, ...refined];
 }
@@ -253,4 +275,86 @@ function sharedValues(group: ContactGroup, field: ContactField): { keys: string[
     byValue.set(normalised, entry);
   }
   return [...byValue.values()].filter((entry) => entry.keys.length >= 2 && entry.written);
+}
+
+/**
+ * Findings that reject the policy (exit 65) whatever `--strict` says, because the policy would leave an
+ * account in a state a compliance control fails or AWS refuses.
+ */
+export type LintErrorRule = 'no-security-contact' | 'primary-phone-format';
+
+export interface LintError {
+  file: string;
+  path: string;
+  rule: LintErrorRule;
+  message: string;
+}
+
+export interface LintErrorOptions {
+  /** `--allow-no-security-contact`: the organization knowingly has accounts without one. */
+  allowNoSecurityContact?: boolean;
+}
+
+/** The contact-kind rules, each its own function below; the lead wires this one entry in. */
+export function lintPolicyErrors(
+  policy: DesiredPolicy,
+  file: string,
+  options: LintErrorOptions = {},
+): LintError[] {
+  return [...lintAbsentSecurityContact(policy, file, options), ...lintPrimaryPhone(policy, file)];
+}
+
+/**
+ * CIS AWS Foundations 1.2 and Security Hub Account.1 require a Security contact on every account:
+ * `security: absent` (by default or in an override) would delete it.
+ */
+export function lintAbsentSecurityContact(
+  policy: DesiredPolicy,
+  file: string,
+  { allowNoSecurityContact = false }: LintErrorOptions = {},
+): LintError[] {
+  if (allowNoSecurityContact) return [];
+  const paths = [
+    ...(policy.contacts.SECURITY?.kind === 'absent' ? ['contacts.security'] : []),
+    ...policy.overrides.flatMap((override, index) =>
+      override.contacts.SECURITY?.kind === 'absent' ? [`overrides.${index}.contacts.security`] : [],
+    ),
+  ];
+  return paths.map((path) => ({
+    file,
+    path,
+    rule: 'no-security-contact',
+    message:
+      'deletes the Security contact, which CIS AWS Foundations 1.2 and Security Hub Account.1 require on every account: set a contact, or pass --allow-no-security-contact',
+  }));
+}
+
+/**
+ * The primary contact's phone must be international (`+` and the country code): AWS's pattern for it is
+ * `[+][\s0-9()-]+`, stricter than the alternate contacts' `[\s0-9()+-]+`, so a number copied from an
+ * alternate contact is refused by PutContactInformation.
+ */
+export function lintPrimaryPhone(policy: DesiredPolicy, file: string): LintError[] {
+  const phones = [
+    { path: 'contacts.primary.phone', phone: policy.primary?.fields.phone },
+    { path: 'settings.createWith.primary.phone', phone: policy.settings.createWith?.primary?.phone },
+    ...policy.overrides.flatMap((override, index) => [
+      { path: `overrides.${index}.contacts.primary.phone`, phone: override.primary?.fields.phone },
+      { path: `overrides.${index}.createWith.primary.phone`, phone: override.createWith?.primary?.phone },
+    ]),
+  ];
+  // '' is an SSM value not read (validate is offline).
+  return phones.flatMap(({ path, phone }) =>
+    phone === undefined || phone === '' || phone.trim().startsWith('+')
+      ? []
+      : [
+          {
+            file,
+            path,
+            rule: 'primary-phone-format' as const,
+            message:
+              'the primary contact phone must start with + and the country code, such as +1 555 0100 (AWS refuses it otherwise)',
+          },
+        ],
+  );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { PRIMARY_FIELDS, type PrimaryField } from '../core/primary.js';
 import { type ContactField, POLICY_KEY_BY_TYPE } from '../core/types.js';
-import { contactFieldSchema } from './limits.js';
+import { contactFieldSchema, primaryFieldSchema } from './limits.js';
 import { describeSchemaIssue, describeWrongType } from './zod-issues.js';
 
 /**
@@ -32,7 +33,15 @@ const SsmReferenceSchema = z
   });
 
 function contactValueSchema(field: ContactField) {
-  return z.union([contactFieldSchema(field), SsmReferenceSchema], {
+  return fieldValueSchema(contactFieldSchema(field));
+}
+
+function primaryValueSchema(field: PrimaryField) {
+  return fieldValueSchema(primaryFieldSchema(field));
+}
+
+function fieldValueSchema(literal: z.ZodType<string>) {
+  return z.union([literal, SsmReferenceSchema], {
     error: (issue) =>
       issue.code === 'invalid_union' && issue.input !== undefined
         ? describeWrongType({ noun: 'a string or { ssm: PARAMETER_NAME }', acceptsString: true }, issue.input)
@@ -49,20 +58,82 @@ const ContactSchema = z
   })
   .meta({ id: 'Contact' });
 
+// A subset is allowed: the fields a policy does not list are kept from the account.
 const PartialContactSchema = ContactSchema.partial()
   .refine(hasAnyKey, { error: 'must set at least one of name, title, email, phone' })
-  .meta({ id: 'PartialContact', minProperties: 1 });
+  .meta({
+    id: 'PartialContact',
+    minProperties: 1,
+    description: 'The fields to enforce; a field that is not listed keeps the account’s own value.',
+  });
+
+/**
+ * `absent`: the account must have no contact of this type. A string schema (not a literal) so that for a
+ * mapping the union reports the mapping's own problems, and for any other string says what is allowed.
+ */
+const AbsentSchema = z
+  .string()
+  .refine((value) => value === 'absent', { error: 'must be absent or a mapping of contact fields' })
+  .meta({
+    id: 'Absent',
+    const: 'absent',
+    description: 'The account must have no contact of this type: it is deleted.',
+  });
+
+const AlternateContactRuleSchema = z.union([PartialContactSchema, AbsentSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' && issue.input !== undefined
+      ? describeWrongType(
+          { noun: 'a mapping of contact fields or absent', acceptsString: false },
+          issue.input,
+        )
+      : undefined,
+});
+
+const PrimaryContactSchema = z
+  .strictObject(
+    Object.fromEntries(PRIMARY_FIELDS.map((field) => [field, primaryValueSchema(field).optional()])) as {
+      [F in PrimaryField]: z.ZodOptional<ReturnType<typeof primaryValueSchema>>;
+    },
+  )
+  .refine(hasAnyKey, { error: `must set at least one of ${PRIMARY_FIELDS.join(', ')}` })
+  .meta({
+    id: 'PrimaryContact',
+    minProperties: 1,
+    description:
+      'The account’s primary contact (postal address and phone). A field that is not listed keeps the account’s own value.',
+  });
+
+const CONTACT_KEYS = 'security, operations, billing, primary';
 
 const ContactsSchema = z
   .strictObject({
-    security: ContactSchema.optional().meta({ description: 'The CIS 1.2 / Security Hub Account.1 contact.' }),
-    operations: ContactSchema.optional(),
-    billing: ContactSchema.optional(),
+    security: AlternateContactRuleSchema.optional().meta({
+      description: 'The CIS 1.2 / Security Hub Account.1 contact.',
+    }),
+    operations: AlternateContactRuleSchema.optional(),
+    billing: AlternateContactRuleSchema.optional(),
+    primary: PrimaryContactSchema.optional(),
   })
-  .refine(hasAnyKey, { error: 'must define at least one of security, operations, billing' })
+  .refine(hasAnyKey, { error: `must define at least one of ${CONTACT_KEYS}` })
   .meta({
     minProperties: 1,
-    description: 'The managed alternate contact types. A type that is absent is never read or written.',
+    description: 'The managed contact types. A type that is not listed is never read or written.',
+  });
+
+const CreateWithSchema = z
+  .strictObject({
+    security: PartialContactSchema.optional(),
+    operations: PartialContactSchema.optional(),
+    billing: PartialContactSchema.optional(),
+    primary: PrimaryContactSchema.optional(),
+  })
+  .refine(hasAnyKey, { error: `must set at least one of ${CONTACT_KEYS}` })
+  .meta({
+    id: 'CreateWith',
+    minProperties: 1,
+    description:
+      'Fields used only to create a contact an account does not have yet, when the policy lists a subset.',
   });
 
 const SelectorSchema = z
@@ -100,17 +171,24 @@ const ScopeSchema = z
   })
   .meta({ description: 'Which accounts are managed. Default: every account in the organization.' });
 
-const OverrideSchema = z.strictObject({
-  match: NonEmptySelectorSchema,
-  contacts: z
-    .strictObject({
-      security: PartialContactSchema.optional(),
-      operations: PartialContactSchema.optional(),
-      billing: PartialContactSchema.optional(),
-    })
-    .refine(hasAnyKey, { error: 'must set at least one of security, operations, billing' })
-    .meta({ minProperties: 1 }),
-});
+const OverrideSchema = z
+  .strictObject({
+    match: NonEmptySelectorSchema,
+    contacts: z
+      .strictObject({
+        security: AlternateContactRuleSchema.optional(),
+        operations: AlternateContactRuleSchema.optional(),
+        billing: AlternateContactRuleSchema.optional(),
+        primary: PrimaryContactSchema.optional(),
+      })
+      .refine(hasAnyKey, { error: `must set at least one of ${CONTACT_KEYS}` })
+      .meta({ minProperties: 1 })
+      .optional(),
+    createWith: CreateWithSchema.optional(),
+  })
+  .refine((override) => override.contacts !== undefined || override.createWith !== undefined, {
+    error: 'must set contacts or createWith',
+  });
 
 const RateLimitSchema = z
   .strictObject({
@@ -163,6 +241,7 @@ const SettingsSchema = z.strictObject({
     .max(900)
     .optional()
     .meta({ description: 'Bounds every attempt of every AWS request (default 30; --request-timeout wins).' }),
+  createWith: CreateWithSchema.optional(),
   allowedEmailDomains: z
     .array(z.string().regex(DOMAIN_NAME, { error: 'must be a domain name such as example.com' }))
     .min(1)
@@ -200,25 +279,34 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const MANAGEABLE_KEYS = [...Object.values(POLICY_KEY_BY_TYPE), 'primary'] as const;
+
 /**
- * An override may only refine a type that `contacts` manages: an unmanaged type is never read or written,
- * so such an override would silently do nothing. Reads the raw value so that it also reports while most
- * other parts of the document are invalid.
+ * An override or a `createWith` may only refine a type that `contacts` manages: an unmanaged type is
+ * never read or written, so such a setting would silently do nothing. Reads the raw value so that it also
+ * reports while most other parts of the document are invalid.
  */
-function rejectOverridesOfUnmanagedTypes(document: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
-  if (!isRecord(document) || !isRecord(document.contacts) || !Array.isArray(document.overrides)) return;
+function rejectSettingsOfUnmanagedTypes(document: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
+  if (!isRecord(document) || !isRecord(document.contacts)) return;
   const managed = document.contacts;
-  document.overrides.forEach((override: unknown, index) => {
-    if (!isRecord(override) || !isRecord(override.contacts)) return;
-    for (const key of Object.values(POLICY_KEY_BY_TYPE)) {
-      if (key in override.contacts && !(key in managed)) {
+  const check = (section: unknown, path: (string | number)[]) => {
+    if (!isRecord(section)) return;
+    for (const key of MANAGEABLE_KEYS) {
+      if (key in section && !(key in managed)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['overrides', index, 'contacts', key],
+          path: [...path, key],
           message: `${key} is not managed: add contacts.${key} or remove this`,
         });
       }
     }
+  };
+  if (isRecord(document.settings)) check(document.settings.createWith, ['settings', 'createWith']);
+  if (!Array.isArray(document.overrides)) return;
+  document.overrides.forEach((override: unknown, index) => {
+    if (!isRecord(override)) return;
+    check(override.contacts, ['overrides', index, 'contacts']);
+    check(override.createWith, ['overrides', index, 'createWith']);
   });
 }
 
@@ -233,11 +321,13 @@ export const PolicySchema = z
       .meta({ description: 'Applied in order; later matches win, field by field.' }),
     settings: SettingsSchema.optional(),
   })
-  .superRefine(rejectOverridesOfUnmanagedTypes, { when: () => true });
+  .superRefine(rejectSettingsOfUnmanagedTypes, { when: () => true });
 
 export type PolicyDocument = z.output<typeof PolicySchema>;
 /** A contact field as written: a literal or a reference to an SSM parameter. */
 export type PolicyFieldValue = z.output<ReturnType<typeof contactValueSchema>>;
+/** `contacts.<type>` as written: `absent` or some of the fields. */
+export type PolicyContactRule = z.output<typeof AlternateContactRuleSchema>;
 
 /** Validates parsed YAML against the policy schema, with messages worded for policy authors. */
 export function validatePolicyDocument(data: unknown) {

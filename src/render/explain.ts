@@ -1,11 +1,18 @@
-import type { AccountDecision, DesiredContact, FieldSource } from '../core/desired.js';
+import {
+  type AccountDecision,
+  type CreateSource,
+  type DesiredContact,
+  desiredItem,
+  type FieldSource,
+} from '../core/desired.js';
 import { normaliseField } from '../core/normalise.js';
-import { planItem } from '../core/plan.js';
+import { incompleteError } from '../core/plan-contact.js';
 import type { Redactor } from '../core/redact.js';
 import { describeMatch } from '../core/selector.js';
 import {
   type Account,
   CONTACT_FIELDS,
+  type Contact,
   type ContactType,
   type ObservedContact,
   POLICY_KEY_BY_TYPE,
@@ -40,18 +47,35 @@ export function renderExplanation(e: Explanation, redactor: Redactor): string {
 
   for (const [type, desired] of Object.entries(e.desired) as [ContactType, DesiredContact][]) {
     const observed = e.current[type];
-    lines.push(
-      '',
-      `${POLICY_KEY_BY_TYPE[type]} contact${verdict(account.id, type, desired, observed, decision)}`,
-    );
+    const heading = `${POLICY_KEY_BY_TYPE[type]} contact`;
+    if (desired.kind === 'absent') {
+      lines.push('', `${heading}${absentVerdict(observed, decision)}`);
+      lines.push(`  absent  from ${describeSource(type, desired.source)}`);
+      if (observed?.kind === 'present') lines.push(...currentLines(observed.contact, redactor));
+      continue;
+    }
+    lines.push('', `${heading}${verdict(type, desired, observed, decision)}`);
     for (const field of CONTACT_FIELDS) {
-      const want = redactor.field(field, desired.contact[field]);
+      const value = desired.fields[field];
+      const have = observed?.kind === 'present' ? observed.contact[field] : undefined;
+      const creating = desired.createWith[field];
+      const createdFrom = desired.createWithSources[field];
+      if (value === undefined && observed?.kind === 'missing' && creating !== undefined && createdFrom) {
+        lines.push(
+          `  ${field.padEnd(5)}  desired ${JSON.stringify(redactor.field(field, creating))}  from ${describeCreateSource(type, createdFrom)}`,
+        );
+        continue;
+      }
+      if (value === undefined) {
+        lines.push(`  ${field.padEnd(5)}  ${describeSource(type, desired.sources[field])}`);
+        if (have !== undefined) lines.push(`         current ${JSON.stringify(redactor.field(field, have))}`);
+        continue;
+      }
       lines.push(
-        `  ${field.padEnd(5)}  desired ${JSON.stringify(want)}  from ${describeSource(type, desired.sources[field])}`,
+        `  ${field.padEnd(5)}  desired ${JSON.stringify(redactor.field(field, value))}  from ${describeSource(type, desired.sources[field])}`,
       );
-      if (observed?.kind === 'present') {
-        const have = observed.contact[field];
-        const same = normaliseField(field, have) === normaliseField(field, desired.contact[field]);
+      if (have !== undefined) {
+        const same = normaliseField(field, have) === normaliseField(field, value);
         lines.push(
           `         current ${JSON.stringify(redactor.field(field, have))}  ${same ? 'in sync' : 'differs'}`,
         );
@@ -61,25 +85,55 @@ export function renderExplanation(e: Explanation, redactor: Redactor): string {
   return `${lines.join('\n')}\n`;
 }
 
+function currentLines(contact: Contact, redactor: Redactor): string[] {
+  return CONTACT_FIELDS.map(
+    (field) => `  ${field.padEnd(5)}  current ${JSON.stringify(redactor.field(field, contact[field]))}`,
+  );
+}
+
+function absentVerdict(observed: ObservedContact | undefined, decision: AccountDecision): string {
+  if (observed === undefined) return ': absent (current value not read)';
+  if (observed.kind === 'error')
+    return `: absent (current value could not be read: ${observed.error.code}: ${observed.error.message})`;
+  if (observed.kind === 'missing') return ': absent — none set, in sync';
+  return decision.kind === 'manage' ? ': absent — would be deleted' : ': absent — one is set (not managed)';
+}
+
 function verdict(
-  accountId: string,
   type: ContactType,
-  desired: DesiredContact,
+  desired: Extract<DesiredContact, { kind: 'fields' }>,
   observed: ObservedContact | undefined,
   decision: AccountDecision,
 ): string {
   if (observed === undefined) return ' (current value not read)';
   if (observed.kind === 'error')
     return ` (current value could not be read: ${observed.error.code}: ${observed.error.message})`;
-  if (observed.kind === 'missing')
+  const intent = desiredItem(desired, observed.kind === 'present' ? observed.contact : null);
+  if (observed.kind === 'missing') {
+    if (intent.action === 'incomplete')
+      return `: none set — cannot be created: ${incompleteError(type, intent.missingFields).message}`;
     return decision.kind === 'manage' ? ': none set — would be created' : ': none set';
-  const item = planItem(accountId, type, desired.contact, observed);
+  }
   if (decision.kind !== 'manage')
-    return item.action === 'noop' ? ': matches the policy' : ': differs (not managed)';
-  return item.action === 'update' ? `: would be updated (${item.changedFields.join(', ')})` : ': in sync';
+    return intent.action === 'noop' ? ': matches the policy' : ': differs (not managed)';
+  return intent.action === 'update' ? `: would be updated (${intent.changedFields.join(', ')})` : ': in sync';
 }
 
 export function describeSource(type: ContactType, source: FieldSource): string {
-  if (source.layer === 'default') return `contacts.${POLICY_KEY_BY_TYPE[type]}`;
-  return `overrides.${source.index} (matched ${describeMatch(source.match)})`;
+  switch (source.layer) {
+    case 'default':
+      return `contacts.${POLICY_KEY_BY_TYPE[type]}`;
+    case 'override':
+      return `overrides.${source.index} (matched ${describeMatch(source.match)})`;
+    case 'account':
+      return 'kept from the account (not listed in the policy)';
+  }
+}
+
+/** Where a field used only to create a missing contact came from. */
+export function describeCreateSource(type: ContactType, source: CreateSource): string {
+  const key = POLICY_KEY_BY_TYPE[type];
+  return source.layer === 'settings'
+    ? `settings.createWith.${key}`
+    : `overrides.${source.index}.createWith.${key} (matched ${describeMatch(source.match)})`;
 }

@@ -1,5 +1,5 @@
-import type { DesiredPolicy, Override, Selector } from '../../src/core/policy.js';
-import type { Account, Contact } from '../../src/core/types.js';
+import type { ContactRule, DesiredPolicy, Override, Selector } from '../../src/core/policy.js';
+import type { Account, Contact, ContactType } from '../../src/core/types.js';
 
 export const SECURITY: Contact = {
   name: 'Security Operations',
@@ -23,13 +23,33 @@ export function selector(partial: Partial<Selector> = {}): Selector {
   return { accounts: [], ous: [], tags: {}, ...partial };
 }
 
-export function policy(partial: Partial<DesiredPolicy> = {}): DesiredPolicy {
+/** A contact (or some fields of one) stands for `{ kind: 'fields' }`, as round-1 tests wrote them. */
+type RuleInput = Partial<Contact> | ContactRule;
+type RulesInput = Partial<Record<ContactType, RuleInput>>;
+export type PolicyInput = Omit<Partial<DesiredPolicy>, 'contacts' | 'overrides'> & {
+  contacts?: RulesInput;
+  overrides?: (Omit<Override, 'contacts'> & { contacts?: RulesInput })[];
+};
+
+export const ABSENT: ContactRule = { kind: 'absent' };
+
+export function rules(input: RulesInput): Partial<Record<ContactType, ContactRule>> {
+  return Object.fromEntries(
+    Object.entries(input).map(([type, rule]) => [
+      type,
+      'kind' in rule ? rule : { kind: 'fields', fields: rule as Partial<Contact> },
+    ]),
+  );
+}
+
+export function policy(partial: PolicyInput = {}): DesiredPolicy {
+  const { contacts = { SECURITY }, overrides = [], ...rest } = partial;
   return {
-    contacts: { SECURITY },
     scope: { include: null, exclude: null },
-    overrides: [] as Override[],
     settings: { managementAccount: 'manage' },
     secretValues: [],
-    ...partial,
+    ...rest,
+    contacts: rules(contacts),
+    overrides: overrides.map((o) => ({ ...o, contacts: rules(o.contacts ?? {}) })),
   };
 }

@@ -7,7 +7,7 @@ const ctx = { managementAccountId: '999999999999', callerAccountId: '99999999999
 describe('decideAccount', () => {
   it('manages an active account with the default contacts', () => {
     const decision = decideAccount(account('111111111111'), policy(), ctx);
-    expect(decision).toMatchObject({ kind: 'manage', contacts: { SECURITY: { contact: SECURITY } } });
+    expect(decision).toMatchObject({ kind: 'manage', contacts: { SECURITY: { fields: SECURITY } } });
   });
 
   it.each([
@@ -102,18 +102,17 @@ describe('decideAccount', () => {
     });
     const decision = decideAccount(account('111111111111', { ous: ['ou-ab12-payments1'] }), p, ctx);
     if (decision.kind !== 'manage') throw new Error('expected manage');
-    expect(decision.contacts.SECURITY?.contact).toEqual({
-      ...SECURITY,
-      email: 'team-a@example.com',
-      phone: '+1-555-0001',
+    expect(decision.contacts.SECURITY).toMatchObject({
+      kind: 'fields',
+      fields: { ...SECURITY, email: 'team-a@example.com', phone: '+1-555-0001' },
     });
-    expect(decision.contacts.SECURITY?.sources).toEqual({
+    expect(decision.contacts.SECURITY).toHaveProperty('sources', {
       name: { layer: 'default' },
       title: { layer: 'default' },
       email: { layer: 'override', index: 1, match: { by: 'account', accountId: '111111111111' } },
       phone: { layer: 'override', index: 0, match: { by: 'ou', ouId: 'ou-ab12-payments1' } },
     });
-    expect(decision.contacts.OPERATIONS?.contact).toEqual(OPERATIONS);
+    expect(decision.contacts.OPERATIONS).toMatchObject({ kind: 'fields', fields: OPERATIONS });
   });
 
   it('knows when OUs and tags must be fetched', () => {

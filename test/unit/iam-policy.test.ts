@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { requiredIamActions } from '../../src/policy/iam-actions.js';
+import { parsePolicy } from '../../src/policy/load.js';
 
 /**
  * policy/iam-policy.json is the least-privilege policy for running enforce. These tests tie it to the code:
@@ -103,8 +105,14 @@ describe('policy/iam-policy.json', () => {
     expect(allowed).toHaveLength(new Set(allowed).size);
   });
 
-  it('scopes alternate-contact reads and writes to accounts (member accounts in an org, and the caller’s own)', () => {
-    for (const action of ['account:GetAlternateContact', 'account:PutAlternateContact']) {
+  it('scopes contact reads, writes and deletes to accounts (member accounts in an org, and the caller’s own)', () => {
+    for (const action of [
+      'account:GetAlternateContact',
+      'account:PutAlternateContact',
+      'account:DeleteAlternateContact',
+      'account:GetContactInformation',
+      'account:PutContactInformation',
+    ]) {
       const [statement, ...others] = statementFor(action);
       expect(others).toEqual([]);
       expect(list(statement!.Resource).sort()).toEqual(
@@ -135,5 +143,60 @@ describe('policy/iam-policy.json', () => {
     });
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(name).toMatch(/^\/org\/contacts\/.+/);
+  });
+});
+
+const actionsFor = (yaml: string) => requiredIamActions(parsePolicy(yaml, 'policy.yaml').document);
+const SECURITY = `version: 1
+contacts:
+  security: { name: Security, title: Security Team, email: security@example.com, phone: "+1 555 0142" }
+`;
+
+describe('requiredIamActions', () => {
+  it('needs no delete and no primary-contact actions for a round-1 policy', () => {
+    const actions = actionsFor(SECURITY);
+    expect(actions).toContain('account:GetAlternateContact');
+    expect(actions).toContain('account:PutAlternateContact');
+    expect(actions).not.toContain('account:DeleteAlternateContact');
+    expect(actions).not.toContain('account:GetContactInformation');
+    expect(actions).not.toContain('ssm:GetParameters');
+  });
+
+  it('needs account:DeleteAlternateContact only when a type is absent, by default or in an override', () => {
+    expect(actionsFor(`${SECURITY}  billing: absent\n`)).toContain('account:DeleteAlternateContact');
+    expect(
+      actionsFor(
+        `${SECURITY}overrides:\n  - match: { accounts: ["111111111111"] }\n    contacts: { security: absent }\n`,
+      ),
+    ).toContain('account:DeleteAlternateContact');
+  });
+
+  it('needs Get/PutContactInformation when the primary contact is managed', () => {
+    const actions = actionsFor(`${SECURITY}  primary: { phone: "+1 555 0100" }\n`);
+    expect(actions).toEqual(
+      expect.arrayContaining(['account:GetContactInformation', 'account:PutContactInformation']),
+    );
+  });
+
+  it('needs SSM (and KMS through it) only when a field is read from SSM, createWith included', () => {
+    expect(
+      actionsFor(
+        `${SECURITY}settings:\n  createWith:\n    security: { name: { ssm: /org/contacts/name } }\n`,
+      ),
+    ).toEqual(expect.arrayContaining(['ssm:GetParameters', 'kms:Decrypt']));
+  });
+
+  it('asks for nothing policy/iam-policy.json does not allow, and at most for all of it', () => {
+    const allowed = document.Statement.flatMap((s) => list(s.Action)).sort();
+    const everything = actionsFor(`version: 1
+contacts:
+  security: { email: { ssm: /org/contacts/security/email } }
+  billing: absent
+  primary: { phone: "+1 555 0100" }
+settings:
+  auditAnchor: { ssmParameter: /org/enforce/audit-head }
+  memberRole: { name: EnforceContactsMember }
+`);
+    expect(everything).toEqual(allowed);
   });
 });

@@ -175,7 +175,7 @@ describe('processBatch', () => {
           record('move-account'),
         ],
       },
-      { settings: { policyFile: writePolicy('version: 1\ncontacts:\n  security:\n    name: x\n') } },
+      { settings: { policyFile: writePolicy('version: 1\ncontacts:\n  security:\n    pager: x\n') } },
     );
     expect((await result).batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
       'create-account-result-succeeded',

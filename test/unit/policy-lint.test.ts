@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredPolicy, Override } from '../../src/core/policy.js';
-import type { Contact } from '../../src/core/types.js';
+import type { Contact, ContactType } from '../../src/core/types.js';
 import { isPlaceholderPhone, type LintRule, lintPolicy } from '../../src/policy/lint.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { resolvePolicy } from '../../src/policy/resolve.js';
+import { policy as buildPolicy, type PolicyInput, rules } from '../support/builders.js';
 
 const FILE = 'policy.yaml';
 
@@ -18,19 +19,12 @@ function contact(overrides: Partial<Contact> = {}): Contact {
   };
 }
 
-function policy(overrides: Partial<DesiredPolicy> = {}): DesiredPolicy {
-  return {
-    contacts: { SECURITY: contact() },
-    scope: { include: null, exclude: null },
-    overrides: [],
-    settings: { managementAccount: 'manage' },
-    secretValues: [],
-    ...overrides,
-  };
+function policy(overrides: PolicyInput = {}): DesiredPolicy {
+  return buildPolicy({ contacts: { SECURITY: contact() }, ...overrides });
 }
 
-function override(contacts: Override['contacts']): Override {
-  return { match: { accounts: ['111111111111'], ous: [], tags: {} }, contacts };
+function override(contacts: Partial<Record<ContactType, Partial<Contact>>>): Override {
+  return { match: { accounts: ['111111111111'], ous: [], tags: {} }, contacts: rules(contacts) };
 }
 
 function rulesOf(desired: DesiredPolicy): [string, LintRule][] {

@@ -42,8 +42,10 @@ describe('readPolicy', () => {
   it('parses the example policy', async () => {
     const loaded = await readPolicy('policy/contacts.yaml');
     expect(loaded.file).toBe('policy/contacts.yaml');
-    expect(loaded.document.contacts.security?.email).toBe('security@example.com');
-    expect(loaded.document.contacts.operations?.email).toEqual({ ssm: '/org/contacts/operations/email' });
+    expect(loaded.document.contacts.security).toMatchObject({ email: 'security@example.com' });
+    expect(loaded.document.contacts.operations).toMatchObject({
+      email: { ssm: '/org/contacts/operations/email' },
+    });
     expect(loaded.document.scope?.exclude?.tags).toEqual({ 'contact-policy': 'exempt' });
     expect(loaded.document.overrides?.[0]?.match.ous).toEqual(['ou-ab12-payments1']);
     expect(loaded.document.settings).toEqual({ concurrency: 8, managementAccount: 'manage' });
@@ -74,7 +76,7 @@ describe('readPolicy', () => {
     ]);
     const loaded = parsePolicy(bytes, FILE);
     expect(loaded.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-    expect(loaded.document.contacts.security?.name).toBe('Security Operations');
+    expect(loaded.document.contacts.security).toMatchObject({ name: 'Security Operations' });
   });
 
   it('hashes a string as its UTF-8 bytes', () => {
@@ -187,7 +189,7 @@ describe('parsePolicy: YAML problems', () => {
 
   it('accepts anchors and aliases', () => {
     const text = `${SECURITY_ONLY.replace('title: Security Team', 'title: &title Security Team')}  operations:\n    name: Platform\n    title: *title\n    email: ops@example.com\n    phone: "+1-555-0100"\n`;
-    expect(parsePolicy(text, FILE).document.contacts.operations?.title).toBe('Security Team');
+    expect(parsePolicy(text, FILE).document.contacts.operations).toMatchObject({ title: 'Security Team' });
   });
 });
 
@@ -215,9 +217,8 @@ describe('parsePolicy: schema problems, with path and line', () => {
     ]);
   });
 
-  it('suggests the key a misspelt one meant, next to the required key it leaves missing', () => {
+  it('suggests the key a misspelt one meant (a partial contact is allowed, so nothing is required)', () => {
     expect(issuesOf(SECURITY_ONLY.replace('    email:', '    emial:'))).toEqual([
-      { file: FILE, path: 'contacts.security.email', line: 3, message: 'is required' },
       {
         file: FILE,
         path: 'contacts.security.emial',
@@ -263,9 +264,19 @@ describe('parsePolicy: schema problems, with path and line', () => {
     ]);
   });
 
-  it('reports a missing contact field at the line of its contact', () => {
-    expect(issuesOf(SECURITY_ONLY.replace(/^ {4}title: .*\n/m, ''))).toEqual([
-      { file: FILE, path: 'contacts.security.title', line: 3, message: 'is required' },
+  it('accepts a contact that lists some of its fields (the rest are kept from each account)', () => {
+    const text = SECURITY_ONLY.replace(/^ {4}title: .*\n/m, '');
+    expect(parsePolicy(text, FILE).document.contacts.security).not.toHaveProperty('title');
+  });
+
+  it('reports a contact that lists no field at the line of its contact', () => {
+    expect(issuesOf('version: 1\ncontacts:\n  security: {}\n')).toEqual([
+      {
+        file: FILE,
+        path: 'contacts.security',
+        line: 3,
+        message: 'must set at least one of name, title, email, phone',
+      },
     ]);
   });
 
@@ -290,14 +301,19 @@ describe('parsePolicy: schema problems, with path and line', () => {
         file: FILE,
         path: 'contacts',
         line: 2,
-        message: 'must define at least one of security, operations, billing',
+        message: 'must define at least one of security, operations, billing, primary',
       },
     ]);
   });
 
   it('reports a contact with no value', () => {
     expect(issuesOf('version: 1\ncontacts:\n  security:\n')).toEqual([
-      { file: FILE, path: 'contacts.security', line: 3, message: 'must be a mapping (got an empty value)' },
+      {
+        file: FILE,
+        path: 'contacts.security',
+        line: 3,
+        message: 'must be a mapping of contact fields or absent (got an empty value)',
+      },
     ]);
   });
 
@@ -384,7 +400,7 @@ describe('parsePolicy: schema problems, with path and line', () => {
 
   it('checks lengths on the trimmed value', () => {
     const loaded = parsePolicy(withSecurityField('name', `"  ${'N'.repeat(64)}  "`), FILE);
-    expect(loaded.document.contacts.security?.name).toBe(`  ${'N'.repeat(64)}  `);
+    expect(loaded.document.contacts.security).toMatchObject({ name: `  ${'N'.repeat(64)}  ` });
   });
 
   it('reports an account ID YAML reads as a number', () => {
@@ -476,7 +492,7 @@ describe('parsePolicy: schema problems, with path and line', () => {
         file: FILE,
         path: 'overrides.0.contacts',
         line: 10,
-        message: 'must set at least one of security, operations, billing',
+        message: 'must set at least one of security, operations, billing, primary',
       },
       {
         file: FILE,
@@ -535,7 +551,7 @@ describe('parsePolicy: schema problems, with path and line', () => {
     [
       'dryRun: true',
       'settings.dryRun',
-      'unknown key (allowed here: concurrency, maxChanges, managementAccount, requestTimeoutSeconds, allowedEmailDomains, rateLimits, auditAnchor, memberRole)',
+      'unknown key (allowed here: concurrency, maxChanges, managementAccount, requestTimeoutSeconds, createWith, allowedEmailDomains, rateLimits, auditAnchor, memberRole)',
     ],
   ])('reports settings %s', (setting, path, message) => {
     expect(issuesOf(`${SECURITY_ONLY}settings:\n  ${setting}\n`)).toEqual([

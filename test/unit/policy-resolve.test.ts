@@ -84,22 +84,31 @@ describe('resolvePolicy', () => {
     expect(policy).toEqual({
       contacts: {
         SECURITY: {
-          name: 'Security Operations',
-          title: 'Security Team',
-          email: 'security@example.com',
-          phone: '+1-555-0142',
+          kind: 'fields',
+          fields: {
+            name: 'Security Operations',
+            title: 'Security Team',
+            email: 'security@example.com',
+            phone: '+1-555-0142',
+          },
         },
         OPERATIONS: {
-          name: 'Platform On-Call',
-          title: 'Operations',
-          email: 'ops-oncall@example.com',
-          phone: '+1 (555) 0100',
+          kind: 'fields',
+          fields: {
+            name: 'Platform On-Call',
+            title: 'Operations',
+            email: 'ops-oncall@example.com',
+            phone: '+1 (555) 0100',
+          },
         },
         BILLING: {
-          name: 'Cloud Finance',
-          title: 'Finance',
-          email: 'cloud-finance@example.com',
-          phone: '+1-555-0199',
+          kind: 'fields',
+          fields: {
+            name: 'Cloud Finance',
+            title: 'Finance',
+            email: 'cloud-finance@example.com',
+            phone: '+1-555-0199',
+          },
         },
       },
       scope: {
@@ -109,13 +118,16 @@ describe('resolvePolicy', () => {
       overrides: [
         {
           match: { accounts: [], ous: ['ou-ab12-payments1'], tags: {} },
-          contacts: { SECURITY: { email: 'payments-security@example.com' } },
+          contacts: { SECURITY: { kind: 'fields', fields: { email: 'payments-security@example.com' } } },
         },
         {
           match: { accounts: ['333333333333'], ous: [], tags: { team: 'data' } },
           contacts: {
-            OPERATIONS: { name: 'Data Platform', email: 'data-oncall@example.com' },
-            BILLING: { phone: '+1-555-0123' },
+            OPERATIONS: {
+              kind: 'fields',
+              fields: { name: 'Data Platform', email: 'data-oncall@example.com' },
+            },
+            BILLING: { kind: 'fields', fields: { phone: '+1-555-0123' } },
           },
         },
       ],
@@ -148,8 +160,8 @@ describe('resolvePolicy', () => {
       parameters({ '/org/contacts/security/email': { value: '  security@example.com \n', secure: false } }),
     );
     expect(policy.contacts.SECURITY).toMatchObject({
-      name: 'Security Operations',
-      email: 'security@example.com',
+      kind: 'fields',
+      fields: { name: 'Security Operations', email: 'security@example.com' },
     });
   });
 

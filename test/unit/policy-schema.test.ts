@@ -170,7 +170,7 @@ describe('policyJsonSchema', () => {
     const { $defs } = policyJsonSchema() as {
       $defs: Record<string, { properties: Record<string, unknown> }>;
     };
-    expect($defs.Contact?.properties.email).toEqual({
+    expect($defs.PartialContact?.properties.email).toEqual({
       anyOf: [
         { type: 'string', minLength: 1, maxLength: 254, pattern: '^\\s*[\\w+=.#|!&-]+@[\\w.-]+\\.\\w+\\s*$' },
         { $ref: '#/$defs/SsmReference' },

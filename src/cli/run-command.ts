@@ -49,7 +49,9 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         clock: systemClock,
         interrupt: signals.interrupt,
         openAuditLog: () => openAuditDestination(options.logFile),
-        onAccountDone: progress.update,
+        // Adapter until the engine reports writes too (ProgressState); the lead's engine calls update directly.
+        onAccountDone: (accountsDone, accountsTotal, listing) =>
+          progress.update({ accountsDone, accountsTotal, listing, writesDone: 0, writesTotal: 0 }),
         onForcedExit: signals.onForcedExit,
         exitCodeForError,
         onLint: (warnings) => reportLint(warnings, options.strict, io, options.redact),

@@ -3,8 +3,10 @@ import { colorEnabled, createStyle } from '../../src/render/style.js';
 
 const ESC = '\x1b[';
 
+type Row = [boolean, Record<string, string>, boolean, boolean, string];
+
 describe('colorEnabled', () => {
-  it.each([
+  it.each<Row>([
     // [stdoutIsTTY, env, --no-color, expected, why]
     [true, {}, false, true, 'a terminal gets colour'],
     [false, {}, false, false, 'a pipe gets none'],
@@ -17,7 +19,7 @@ describe('colorEnabled', () => {
     [false, { FORCE_COLOR: '1', NO_COLOR: '1' }, false, false, 'NO_COLOR beats FORCE_COLOR'],
     [true, {}, true, false, '--no-color turns it off on a terminal'],
     [false, { FORCE_COLOR: '1' }, true, false, '--no-color beats FORCE_COLOR'],
-  ] as const)('stdoutIsTTY=%s env=%j --no-color=%s → %s (%s)', (stdoutIsTTY, env, noColorFlag, expected) => {
+  ])('stdoutIsTTY=%s env=%j --no-color=%s → %s (%s)', (stdoutIsTTY, env, noColorFlag, expected) => {
     expect(colorEnabled({ stdoutIsTTY, env, noColorFlag })).toBe(expected);
   });
 });

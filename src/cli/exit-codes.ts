@@ -6,6 +6,8 @@ export const EXIT = {
   ok: 0,
   failure: 1,
   drift: 2,
+  /** `explain ID` for an id that is not an account of the organization: a fact about the input, not a failure. */
+  notInOrganization: 3,
   usage: 64,
   invalidPolicy: 65,
   interrupted: 130,

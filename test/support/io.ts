@@ -2,12 +2,13 @@ import type { Io } from '../../src/cli/io.js';
 
 /** An Io that keeps what a command printed, for tests that call main(). */
 export function captureIo(
-  options: { env?: Record<string, string>; stderrIsTTY?: boolean } = {},
+  options: { env?: Record<string, string>; stderrIsTTY?: boolean; stdoutIsTTY?: boolean } = {},
 ): Io & { out: string; err: string } {
   const io = {
     out: '',
     err: '',
     stderrIsTTY: options.stderrIsTTY ?? false,
+    stdoutIsTTY: options.stdoutIsTTY ?? false,
     env: options.env ?? {},
     stdout(text: string) {
       io.out += text;

@@ -8,21 +8,55 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { colorEnabled, createStyle } from '../src/render/style.js';
 import { startAwsProxy } from '../test/support/aws-proxy.js';
 import { isMotoAvailable, startMoto } from '../test/support/moto.js';
 import { demoOrgSpec, fakeAwsEnv, seedOrganization, writeDemoPolicy } from '../test/support/seed.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 
+// The same rule as the CLI's: no escape codes into a pipe or with NO_COLOR.
+const style = createStyle(
+  colorEnabled({ stdoutIsTTY: process.stdout.isTTY === true, env: process.env, noColorFlag: false }),
+);
+
+/**
+ * policy/contacts.yaml ships with example.com addresses, which the lint rightly calls placeholders; the
+ * demo runs the CLI three times, so the same warnings would be printed three times and a first run would
+ * look broken. The demo organization and its policy copy use this reserved private-use domain instead.
+ */
+const DEMO_DOMAIN = 'acme.internal';
+
+/** Swaps the domain in every address, keeping its letter case: the seeded "typed differently" contacts
+ * (`SECURITY@EXAMPLE.COM`) must stay equal to the policy once normalised. */
+function withDemoDomain<T>(value: T): T {
+  const [label, tld] = DEMO_DOMAIN.split('.') as [string, string];
+  const cased = (like: string, word: string) =>
+    like === like.toUpperCase()
+      ? word.toUpperCase()
+      : like[0] === like[0]!.toUpperCase()
+        ? word[0]!.toUpperCase() + word.slice(1)
+        : word;
+  const text = JSON.stringify(value).replace(
+    /@(example)\.(com)\b/gi,
+    (_, a: string, b: string) => `@${cased(a, label)}.${cased(b, tld)}`,
+  );
+  return JSON.parse(text) as T;
+}
+
+// The demo's own SDK clients (seeding) would print the SDK's Node 22 notice, as the CLI would without bin.ts.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 function heading(text: string) {
-  process.stdout.write(`\n\x1b[1m━━ ${text}\x1b[0m\n\n`);
+  process.stdout.write(`\n${style.heading(`━━ ${text}`)}\n\n`);
 }
 
 function runCli(args: string[], env: Record<string, string>): Promise<number> {
-  process.stdout.write(`\x1b[2m$ enforce ${args.join(' ')}\x1b[0m\n`);
+  process.stdout.write(`${style.dim(`$ enforce ${args.join(' ')}`)}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       stdio: 'inherit',
@@ -57,7 +91,7 @@ async function main(): Promise<number> {
 
   try {
     heading('Seeding an example organization in the emulator');
-    const seeded = await seedOrganization(moto.endpoint, demoOrgSpec());
+    const seeded = await seedOrganization(moto.endpoint, withDemoDomain(demoOrgSpec()));
     const proxy = await startAwsProxy({
       target: moto.endpoint,
       managementAccountId: seeded.managementAccountId,
@@ -67,12 +101,13 @@ async function main(): Promise<number> {
     stops.push(() => proxy.stop());
     const policy = join(workdir, 'contacts.yaml');
     await writeDemoPolicy(seeded, policy);
+    await writeFile(policy, withDemoDomain(await readFile(policy, 'utf8')));
     const accounts = Object.keys(seeded.accounts).length + 1;
     process.stdout.write(
       `organization ${seeded.organizationId}: ${accounts} accounts in nested OUs (Workloads → Prod, Dev, Payments),\n` +
         'some without a Security contact, some stale, some correct but typed differently, one SUSPENDED,\n' +
         'one tagged contact-policy=exempt; the operations email comes from an SSM SecureString.\n' +
-        `policy: policy/contacts.yaml (with the seeded Payments OU id) → ${policy}\n`,
+        `policy: policy/contacts.yaml (with the seeded Payments OU id, @${DEMO_DOMAIN} addresses) → ${policy}\n`,
     );
 
     const env = fakeAwsEnv(proxy.endpoint);
@@ -94,7 +129,7 @@ async function main(): Promise<number> {
     heading('3. Check again');
     const last = await runCli(['--dry-run', '--detailed-exitcode', ...log], env);
     if (last !== 0) throw new Error(`expected no drift after the apply, got exit ${last}`);
-    process.stdout.write(`\n\x1b[32mno drift\x1b[0m: every managed contact now matches the policy.\n`);
+    process.stdout.write(`\n${style.create('no drift')}: every managed contact now matches the policy.\n`);
     return 0;
   } finally {
     await cleanup();

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openChainedAuditFile } from '../../src/audit/chain.js';
 import { systemClock } from '../../src/engine/clock.js';
-import { runEngine } from '../../test/support/run-engine.js';
 import { renderJson } from '../../src/render/json.js';
+import { runEngine } from '../../test/support/run-engine.js';
 import {
   buildFakeOrg,
   directClients,

@@ -102,7 +102,11 @@ export interface AuditLogOptions {
   onFailure?: (error: AuditLogError) => void;
 }
 
-export function createAuditLog(destination: AuditDestination, runId: string, options: AuditLogOptions): AuditLog {
+export function createAuditLog(
+  destination: AuditDestination,
+  runId: string,
+  options: AuditLogOptions,
+): AuditLog {
   const { redactor } = options;
   const logger: Logger = pino(
     {

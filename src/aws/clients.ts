@@ -36,6 +36,8 @@ export function createClients(options: ClientOptions = {}): AwsClients {
           requestHandler: {
             requestTimeout: options.requestTimeoutMs,
             connectionTimeout: options.requestTimeoutMs,
+            // Without it the handler only logs a warning when the timeout passes and goes on waiting.
+            throwOnRequestTimeout: true,
           },
         }
       : {}),

@@ -1,9 +1,9 @@
 import { AccountClient, type AccountClientConfig } from '@aws-sdk/client-account';
 import type { RateLimit } from '../core/policy.js';
 import type { Clock } from '../engine/clock.js';
-import type { RunStop } from '../engine/stop.js';
 import { paceClient } from '../engine/pacing.js';
 import { createTokenBucket, DEFAULT_RATE_LIMITS } from '../engine/rate-limiter.js';
+import type { RunStop } from '../engine/stop.js';
 import type { MemberCredentials } from './member-credentials.js';
 
 /** Where the aws partition serves the global Account API (as in clients.ts). */
@@ -84,17 +84,17 @@ export function createMemberAccountClients(options: MemberAccountClientsOptions)
     paceClient(
       client,
       (command) => {
-      switch (command) {
-        case 'GetAlternateContactCommand':
-          return get;
-        case 'PutAlternateContactCommand':
-          return put;
-        case 'DeleteAlternateContactCommand':
-          return del;
-        default:
-          return undefined;
-      }
-    },
+        switch (command) {
+          case 'GetAlternateContactCommand':
+            return get;
+          case 'PutAlternateContactCommand':
+            return put;
+          case 'DeleteAlternateContactCommand':
+            return del;
+          default:
+            return undefined;
+        }
+      },
       options.stop,
     );
     return client;

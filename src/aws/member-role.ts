@@ -3,8 +3,8 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { MemberRoleSettings } from '../core/policy.js';
 import type { Clock } from '../engine/clock.js';
 import { createTokenBucket } from '../engine/rate-limiter.js';
-import { MemberRoleError, type MemberRoleFailure } from '../errors.js';
 import type { RunStop } from '../engine/stop.js';
+import { MemberRoleError, type MemberRoleFailure } from '../errors.js';
 import { createMemberAccountClients, type MemberAccountClientsOptions } from './member-clients.js';
 import { ASSUME_ROLE_RATE_LIMIT, createMemberCredentials, type WallClock } from './member-credentials.js';
 

@@ -103,19 +103,30 @@ export async function listAccounts(client: OrganizationsClient): Promise<Account
   return accounts;
 }
 
-/**
- * Maps each account id to its OU path: OU ids from the root's first child down to the account's direct parent
- * (`[]` for accounts directly under the root). Walks the tree once from ListRoots.
- */
+/** The OU tree as one walk sees it. */
+export interface OuTree {
+  /** Each account's OU path: OU ids from the root's first child down to its direct parent (`[]` under the root). */
+  accountOus: Map<string, string[]>;
+  /** Each OU's name, as ListOrganizationalUnitsForParent gives it (for explain; matching uses ids only). */
+  ouNames: Map<string, string>;
+}
+
+/** Maps each account id to its OU path (see OuTree.accountOus). */
 export async function listAccountOus(client: OrganizationsClient): Promise<Map<string, string[]>> {
-  const result = new Map<string, string[]>();
+  return (await walkOuTree(client)).accountOus;
+}
+
+/** Walks the tree once from ListRoots, keeping each account's OU path and each OU's name. */
+export async function walkOuTree(client: OrganizationsClient): Promise<OuTree> {
+  const accountOus = new Map<string, string[]>();
+  const ouNames = new Map<string, string>();
   const limit = pLimit(OU_WALK_CONCURRENCY);
 
   const accountsUnder = (parentId: string, path: string[]) =>
     limit(() =>
       call('organizations:ListAccountsForParent', async () => {
         for await (const page of paginateListAccountsForParent({ client }, { ParentId: parentId })) {
-          for (const a of page.Accounts ?? []) if (a.Id) result.set(a.Id, path);
+          for (const a of page.Accounts ?? []) if (a.Id) accountOus.set(a.Id, path);
         }
       }),
     );
@@ -127,7 +138,11 @@ export async function listAccountOus(client: OrganizationsClient): Promise<Map<s
           { client },
           { ParentId: parentId },
         )) {
-          for (const ou of page.OrganizationalUnits ?? []) if (ou.Id) ids.push(ou.Id);
+          for (const ou of page.OrganizationalUnits ?? []) {
+            if (!ou.Id) continue;
+            ids.push(ou.Id);
+            if (ou.Name) ouNames.set(ou.Id, ou.Name);
+          }
         }
         return ids;
       }),
@@ -147,7 +162,7 @@ export async function listAccountOus(client: OrganizationsClient): Promise<Map<s
     return ids;
   });
   await Promise.all(roots.map((root) => walk(root, [])));
-  return result;
+  return { accountOus, ouNames };
 }
 
 /** Organizations tags of one account (the account id is its ResourceId). */

@@ -18,7 +18,7 @@ const HOW_TO_FIX =
   'or provide credentials through the standard AWS SDK chain (environment, web identity, instance role).';
 
 /** Who is calling. Credential problems become a PreflightError: nothing else can run without them. */
-export async function getCaller(client: STSClient): Promise<Caller> {
+export async function getCaller(client: STSClient, options: { profile?: string } = {}): Promise<Caller> {
   try {
     const output = await client.send(new GetCallerIdentityCommand({}));
     return { accountId: output.Account ?? '', arn: output.Arn ?? '' };
@@ -26,7 +26,12 @@ export async function getCaller(client: STSClient): Promise<Caller> {
     const e = error as { name?: string; message?: string };
     const name = e?.name ?? '';
     if (NO_CREDENTIALS.has(name)) {
-      throw new PreflightError(`No AWS credentials found: ${e.message ?? name}. ${HOW_TO_FIX}`, {
+      // The SDK's chain error hides which profile it tried: say it, since a misspelt one is the usual cause.
+      const profile =
+        options.profile === undefined
+          ? ''
+          : ` with the profile "${options.profile}" (is it in ~/.aws/config or ~/.aws/credentials, and are its credentials valid?)`;
+      throw new PreflightError(`No AWS credentials found${profile}: ${e.message ?? name}. ${HOW_TO_FIX}`, {
         cause: error,
       });
     }

@@ -1,12 +1,14 @@
+import type { RunReport } from '../core/types.js';
 import type { StopReason } from '../engine/stop.js';
 import { AuditLogError, PolicyError, UsageError } from '../errors.js';
-import type { RunReport } from '../core/types.js';
 
 /** SPEC exit codes. */
 export const EXIT = {
   ok: 0,
   failure: 1,
   drift: 2,
+  /** `explain ID` for an id that is not an account of the organization: a fact about the input, not a failure. */
+  notInOrganization: 3,
   usage: 64,
   invalidPolicy: 65,
   interrupted: 130,
@@ -23,7 +25,9 @@ export function exitCodeForRun(run: RunEnding, detailedExitCode: boolean): numbe
   if (run.stopped === 'interrupted') return EXIT.interrupted;
   return failureReasons(run).length > 0
     ? EXIT.failure
-    : run.report.mode === 'dry-run' && detailedExitCode && run.report.summary.create + run.report.summary.update > 0
+    : run.report.mode === 'dry-run' &&
+        detailedExitCode &&
+        run.report.summary.create + run.report.summary.update > 0
       ? EXIT.drift
       : EXIT.ok;
 }
@@ -32,7 +36,8 @@ export function exitCodeForRun(run: RunEnding, detailedExitCode: boolean): numbe
 export function failureReasons(run: RunEnding): string[] {
   const reasons: string[] = [];
   const s = run.report.summary;
-  if (run.stopped === 'audit-log-failed') reasons.push('the audit log could not be written: no further write was started');
+  if (run.stopped === 'audit-log-failed')
+    reasons.push('the audit log could not be written: no further write was started');
   if (run.refusal !== null) reasons.push(run.refusal.message);
   if (s.failed > 0) reasons.push(`${s.failed} contact${s.failed === 1 ? '' : 's'} failed (see above)`);
   if (s.notWritten.stale > 0) {

@@ -1,12 +1,7 @@
-import { auditVerifyCommand } from './audit-verify-command.js';
 import { exitCodeForError } from './exit-codes.js';
-import { explainCommand } from './explain-command.js';
 import type { Io } from './io.js';
-import { packageLambdaCommand } from './package-lambda.js';
 import { parseInvocation } from './program.js';
 import { reportError } from './report-error.js';
-import { runCommand } from './run-command.js';
-import { validateCommand } from './validate-command.js';
 
 /** The one place that turns what happened into an exit code and an error message. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -15,16 +10,28 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     switch (invocation.command) {
       case 'done':
         return 0;
-      case 'run':
+      // Commands are imported when chosen: the AWS SDK clients cost about ten times a bare Node start, and
+      // --help, --version and validate need none of them (test/e2e/startup-imports.test.ts).
+      case 'run': {
+        const { runCommand } = await import('./run-command.js');
         return await runCommand(invocation.options, io);
-      case 'validate':
+      }
+      case 'validate': {
+        const { validateCommand } = await import('./validate-command.js');
         return await validateCommand(invocation.policy, invocation.strict, io);
-      case 'explain':
+      }
+      case 'explain': {
+        const { explainCommand } = await import('./explain-command.js');
         return await explainCommand(invocation.accountId, invocation.options, io);
-      case 'audit-verify':
+      }
+      case 'audit-verify': {
+        const { auditVerifyCommand } = await import('./audit-verify-command.js');
         return await auditVerifyCommand(invocation.file, { since: invocation.since }, io);
-      case 'package-lambda':
+      }
+      case 'package-lambda': {
+        const { packageLambdaCommand } = await import('./package-lambda.js');
         return await packageLambdaCommand(invocation, io);
+      }
     }
   } catch (error) {
     reportError(error, io);

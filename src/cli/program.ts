@@ -1,8 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from '../errors.js';
 import type { RedactFields } from '../core/redact.js';
+import { UsageError } from '../errors.js';
 import { parseRedactOption } from './redact-option.js';
-import { TOOL_VERSION } from './version.js';
+import { nearestWord } from './suggest.js';
+import { PACKAGE_NAME, TOOL_VERSION } from './version.js';
 
 export const DEFAULT_POLICY = 'policy/contacts.yaml';
 export const DEFAULT_LOG_FILE = 'enforce-audit.ndjson';
@@ -26,30 +27,49 @@ export interface RunCliOptions extends AwsOptions {
   plan?: string;
   progress: boolean;
   strict: boolean;
+  /** False with `--no-color`; whether stdout gets colour is decided with the TTY and env (colorEnabled). */
+  color: boolean;
   requestTimeout?: number;
+}
+
+export interface ExplainCliOptions extends AwsOptions {
+  policy: string;
+  redact: RedactFields;
+  output: 'text' | 'json';
+  color: boolean;
 }
 
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
 export type Invocation =
   | { command: 'run'; options: RunCliOptions }
   | { command: 'validate'; policy: string; strict: boolean }
-  | { command: 'explain'; accountId: string; options: AwsOptions & { policy: string; redact: RedactFields } }
+  | { command: 'explain'; accountId: string; options: ExplainCliOptions }
   | { command: 'audit-verify'; file: string; since?: string }
   | { command: 'package-lambda'; policy: string; out: string }
   | { command: 'done' };
 
 const EXAMPLES = `
 Examples:
-  $ enforce --dry-run                              # show drift against policy/contacts.yaml
-  $ enforce --dry-run --detailed-exitcode          # exit 2 when there is drift (pull requests)
-  $ enforce --apply --max-changes 50               # fix drift, refuse if more than 50 writes
-  $ enforce --dry-run --plan-out plan.json         # save the plan for review
-  $ enforce --apply --plan plan.json               # apply exactly the reviewed plan
-  $ enforce --dry-run --output json --redact       # machine-readable, contact values masked
+  $ enforce plan                                   # show drift against policy/contacts.yaml (= --dry-run)
+  $ enforce plan --detailed-exitcode               # exit 2 when there is drift (pull requests)
+  $ enforce apply --max-changes 50                 # fix drift, refuse if more than 50 writes (= --apply)
+  $ enforce plan --plan-out plan.json              # save the plan for review
+  $ enforce apply --plan plan.json                 # apply exactly the reviewed plan
+  $ enforce plan --output json --redact            # machine-readable, contact values masked
   $ enforce validate --policy policy/contacts.yaml # check the policy offline
   $ enforce explain 111111111111                   # why does this account get this contact?
+  $ enforce help apply                             # the options of one command
 
-Exit codes: 0 ok, 1 failure, 2 drift (with --detailed-exitcode), 64 usage, 65 invalid policy, 130 interrupted.`;
+Colour: on a terminal only; NO_COLOR=1 or --no-color turns it off, FORCE_COLOR=1 forces it.
+Exit codes: 0 ok, 1 failure, 2 drift (with --detailed-exitcode), 3 explain: not an account of the
+organization, 64 usage, 65 invalid policy, 130 interrupted.
+In CI, run the locally installed bin (npx --no-install enforce), never a bare \`npx enforce\`: the npm
+name "enforce" belongs to an unrelated package; this one is ${PACKAGE_NAME}.`;
+
+const SUBCOMMANDS = ['plan', 'apply', 'validate', 'explain', 'audit', 'package-lambda', 'help'] as const;
+
+/** Beyond this, more parallel accounts only queue for the same per-caller tokens. */
+export const MAX_CONCURRENCY = 64;
 
 function positiveInt(name: string, min: number) {
   return (value: string): number => {
@@ -60,9 +80,6 @@ function positiveInt(name: string, min: number) {
     return n;
   };
 }
-
-/** Beyond this, more parallel accounts only queue for the same per-caller tokens. */
-export const MAX_CONCURRENCY = 64;
 
 function boundedInt(name: string, min: number, max: number) {
   const parse = positiveInt(name, min);
@@ -94,6 +111,50 @@ function accountList(value: string): string[] {
   return ids;
 }
 
+/** The options of a run, declared once for `enforce`, `enforce plan` and `enforce apply`. */
+function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): Command {
+  const dryRunOnly = mode === 'dry-run' ? '' : 'dry-run: ';
+  command
+    .option('--policy <path>', 'policy file', DEFAULT_POLICY)
+    .option(
+      '--concurrency <n>',
+      `accounts processed in parallel, at most ${MAX_CONCURRENCY} (default: settings.concurrency, else 8)`,
+      boundedInt('--concurrency', 1, MAX_CONCURRENCY),
+    )
+    .addOption(new Option('--output <format>', 'stdout format').choices(['text', 'json']).default('text'))
+    .option('--log-file <path>', 'audit log (NDJSON, appended)', DEFAULT_LOG_FILE)
+    .option('--accounts <ids>', 'limit the run to these accounts (comma-separated ids)', accountList)
+    .option(
+      '--redact [fields]',
+      'mask contact values in every output and log (all, or e.g. --redact=email,phone)',
+    );
+  if (mode !== 'apply') {
+    command
+      .option('--detailed-exitcode', `${dryRunOnly}exit 2 when there is drift`)
+      .option('--plan-out <path>', `${dryRunOnly}save the plan as JSON`);
+  }
+  if (mode !== 'dry-run') {
+    command
+      .option(
+        '--max-changes <n>',
+        'refuse to apply when more contacts would be written',
+        positiveInt('--max-changes', 0),
+      )
+      .option('--plan <path>', 'apply exactly a saved plan (items whose account changed are reported stale)');
+  }
+  return command
+    .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
+    .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
+    .option(
+      '--request-timeout <seconds>',
+      'bound every attempt of every AWS request (default: settings.requestTimeoutSeconds, else 30)',
+      boundedInt('--request-timeout', 1, 900),
+    )
+    .option('--no-progress', 'no progress display on stderr')
+    .option('--no-color', 'no colour on stdout (also NO_COLOR=1)')
+    .option('--strict', 'treat contact-quality warnings as errors (exit 65)');
+}
+
 /**
  * Parses argv into an Invocation. Help and version are printed through `write` and give `{command:'done'}`;
  * every usage problem is a UsageError (exit 64).
@@ -109,42 +170,33 @@ export function parseInvocation(
     )
     .version(TOOL_VERSION, '--version')
     .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ writeOut: write.out, writeErr: () => {} })
-    .showHelpAfterError(false)
-    .addOption(new Option('--dry-run', 'show what would change; write nothing (the default)'))
-    .addOption(new Option('--apply', 'write what differs from the policy'))
-    .option('--policy <path>', 'policy file', DEFAULT_POLICY)
-    .option(
-      '--concurrency <n>',
-      `accounts processed in parallel, at most ${MAX_CONCURRENCY} (default: settings.concurrency, else 8)`,
-      boundedInt('--concurrency', 1, MAX_CONCURRENCY),
-    )
-    .option(
-      '--max-changes <n>',
-      'refuse to apply when more contacts would be written',
-      positiveInt('--max-changes', 0),
-    )
-    .option('--accounts <ids>', 'limit the run to these accounts (comma-separated ids)', accountList)
-    .addOption(new Option('--output <format>', 'stdout format').choices(['text', 'json']).default('text'))
-    .option('--log-file <path>', 'audit log (NDJSON, appended)', DEFAULT_LOG_FILE)
-    .option('--detailed-exitcode', 'dry-run: exit 2 when there is drift')
-    .option('--redact [fields]', 'mask contact values in every output and log (all, or e.g. --redact=email,phone)')
-    .option('--plan-out <path>', 'dry-run: save the plan as JSON')
-    .option('--plan <path>', 'apply exactly a saved plan (items whose account changed are reported stale)')
-    .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
-    .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
-    .option(
-      '--request-timeout <seconds>',
-      'bound every attempt of every AWS request (default: settings.requestTimeoutSeconds, else 30)',
-      boundedInt('--request-timeout', 1, 900),
-    )
-    .option('--no-progress', 'no progress display on stderr')
-    .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
+    // Unknown words reach the action as operands, where they get a suggestion (commander would only
+    // say "too many arguments" for a program with a root action).
+    .allowExcessArguments(true)
+    .helpCommand('help [command]', 'show the help of a command')
+    .addOption(new Option('--dry-run', 'show what would change; write nothing (the default; = enforce plan)'))
+    .addOption(new Option('--apply', 'write what differs from the policy (= enforce apply)'));
+  addRunOptions(program, 'either')
     .addHelpText('after', EXAMPLES)
-    .action((raw: Record<string, unknown>) => {
-      invocation = { command: 'run', options: toRunOptions(raw) };
+    .action((raw: Record<string, unknown>, command: Command) => {
+      if (command.args.length > 0) throw unknownCommand(command.args[0]!);
+      if (raw.dryRun && raw.apply) throw new UsageError('--dry-run and --apply cannot be used together');
+      invocation = { command: 'run', options: toRunOptions(raw.apply ? 'apply' : 'dry-run', raw) };
     });
+
+  addRunOptions(
+    program.command('plan').description('show what would change; write nothing (= enforce --dry-run)'),
+    'dry-run',
+  ).action((raw: Record<string, unknown>) => {
+    invocation = { command: 'run', options: toRunOptions('dry-run', raw) };
+  });
+
+  addRunOptions(
+    program.command('apply').description('write what differs from the policy (= enforce --apply)'),
+    'apply',
+  ).action((raw: Record<string, unknown>) => {
+    invocation = { command: 'run', options: toRunOptions('apply', raw) };
+  });
 
   program
     .command('validate')
@@ -162,25 +214,27 @@ export function parseInvocation(
     )
     .argument('<accountId>', '12-digit account id')
     .option('--policy <path>', 'policy file', DEFAULT_POLICY)
+    .addOption(new Option('--output <format>', 'stdout format').choices(['text', 'json']).default('text'))
     .option('--redact [fields]', 'mask contact values (all, or e.g. --redact=email,phone)')
-    .option('--region <region>', 'AWS region')
-    .option('--profile <name>', 'AWS profile')
-    .action(
-      (accountId: string, raw: { policy: string; redact?: string | true; region?: string; profile?: string }) => {
-        if (!/^\d{12}$/.test(accountId))
-          throw new UsageError(`explain: expected a 12-digit account id, got ${accountId}`);
-        invocation = {
-          command: 'explain',
-          accountId,
-          options: {
-            policy: raw.policy,
-            redact: parseRedactOption(raw.redact),
-            region: raw.region,
-            profile: raw.profile,
-          },
-        };
-      },
-    );
+    .option('--region <region>', 'AWS region', nonEmpty('--region'))
+    .option('--profile <name>', 'AWS profile', nonEmpty('--profile'))
+    .option('--no-color', 'no colour on stdout (also NO_COLOR=1)')
+    .action((accountId: string, raw: Record<string, unknown>) => {
+      if (!/^\d{12}$/.test(accountId))
+        throw new UsageError(`explain: expected a 12-digit account id, got ${accountId}`);
+      invocation = {
+        command: 'explain',
+        accountId,
+        options: {
+          policy: raw.policy as string,
+          output: raw.output as 'text' | 'json',
+          redact: parseRedactOption(raw.redact as string | true | undefined),
+          region: raw.region as string | undefined,
+          profile: raw.profile as string | undefined,
+          color: raw.color !== false,
+        },
+      };
+    });
 
   const audit = program
     .command('audit')
@@ -199,18 +253,37 @@ export function parseInvocation(
       invocation = { command: 'audit-verify', file, since: raw.since };
     });
 
-
   program
     .command('package-lambda')
-    .description('bundle the Lambda handler and the policy into one zip for templates/enforce.yaml')
+    .description(
+      'bundle the Lambda handler and the policy into one zip for src/lambda/templates/enforce.yaml',
+    )
     .requiredOption('--policy <path>', 'policy file to ship with the function')
     .requiredOption('--out <path>', 'zip to write, e.g. enforce-lambda.zip')
     .action((raw: { policy: string; out: string }) => {
       invocation = { command: 'package-lambda', policy: raw.policy, out: raw.out };
     });
 
+  // Options before a command belong to the root (positional options) and would be silently dropped.
+  for (const command of program.commands) {
+    // Inherited from the root, where it is there for the suggestions only.
+    command.allowExcessArguments(false);
+    command.hook('preAction', () => {
+      const early = program.options.filter((o) => program.getOptionValueSource(o.attributeName()) === 'cli');
+      if (early.length > 0) {
+        const flags = early.map((o) => o.long).join(', ');
+        throw new UsageError(`${flags} must come after the command: enforce ${command.name()} ${flags} …`);
+      }
+    });
+  }
+
   for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
     command.exitOverride().configureOutput({ writeOut: write.out, writeErr: () => {} });
+  }
+
+  // `help CMD` for a CMD that does not exist: commander would print the root help as an error.
+  if (argv[0] === 'help' && argv[1] !== undefined && !program.commands.some((c) => c.name() === argv[1])) {
+    throw unknownCommand(argv[1]);
   }
 
   try {
@@ -227,9 +300,15 @@ export function parseInvocation(
   return invocation;
 }
 
-function toRunOptions(raw: Record<string, unknown>): RunCliOptions {
-  if (raw.dryRun && raw.apply) throw new UsageError('--dry-run and --apply cannot be used together');
-  const mode = raw.apply ? 'apply' : 'dry-run';
+function unknownCommand(word: string): UsageError {
+  const near = nearestWord(word, SUBCOMMANDS);
+  if (near !== undefined) return new UsageError(`unknown command '${word}'. Did you mean ${near}?`);
+  return new UsageError(
+    `unknown command '${word}': the commands are ${SUBCOMMANDS.join(', ')} (see enforce --help)`,
+  );
+}
+
+function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): RunCliOptions {
   if (raw.plan !== undefined && mode !== 'apply')
     throw new UsageError('--plan applies a saved plan: use it with --apply');
   if (raw.planOut !== undefined && mode !== 'dry-run') {
@@ -251,6 +330,7 @@ function toRunOptions(raw: Record<string, unknown>): RunCliOptions {
     profile: raw.profile as string | undefined,
     progress: raw.progress !== false,
     strict: raw.strict === true,
+    color: raw.color !== false,
     requestTimeout: raw.requestTimeout as number | undefined,
   };
 }

@@ -14,7 +14,12 @@ const UNREACHABLE = new Set([
   'TimeoutError',
   'RequestTimeout',
 ]);
-const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded']);
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'Throttling',
+  'RequestLimitExceeded',
+]);
 
 /** Service prefixes of our operation names, with their names and endpoint variables. */
 const SERVICES: Record<string, { name: string; env: string }> = {
@@ -25,17 +30,24 @@ const SERVICES: Record<string, { name: string; env: string }> = {
 };
 
 /** One line (or a few, for a policy) that says what failed and what to do; never a stack for these. */
-export function describeError(error: unknown, env: Readonly<Record<string, string | undefined>> = {}): string {
+export function describeError(
+  error: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): string {
   if (error instanceof PolicyError) return `invalid policy\n${error.message}`;
   if (error instanceof AwsCallError) return describeAwsCallError(error, env);
   if (error instanceof EnforceError) return error.message;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-function describeAwsCallError(error: AwsCallError, env: Readonly<Record<string, string | undefined>>): string {
+function describeAwsCallError(
+  error: AwsCallError,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
   const [prefix = '', operation = error.operation] = error.operation.split(':');
   const service = SERVICES[prefix] ?? { name: prefix, env: 'AWS_ENDPOINT_URL' };
-  const attempts = error.attempts === undefined ? '' : ` after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
+  const attempts =
+    error.attempts === undefined ? '' : ` after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
   if (UNREACHABLE.has(error.code)) {
     const endpoint = env[service.env] ?? env.AWS_ENDPOINT_URL;
     const where = endpoint === undefined ? '' : ` at ${endpoint}`;

@@ -1,17 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { openChainedAuditFile } from '../audit/chain.js';
 import { type AuditLog, ciContext, createAuditLog } from '../audit/audit-log.js';
+import { openChainedAuditFile } from '../audit/chain.js';
 import { type AwsClients, createClients } from '../aws/clients.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
 import type { RunReport, Summary } from '../core/types.js';
 import { systemClock } from '../engine/clock.js';
 import { type PreparedRun, prepareRun, type RunInputs, readRunInputs } from '../engine/prepare.js';
-import { checkPlanMasks } from '../engine/saved-plan.js';
 import { executeRun, type RunResult } from '../engine/run.js';
+import { checkPlanMasks } from '../engine/saved-plan.js';
 import { createRunStop } from '../engine/stop.js';
+import { summaryLine } from '../render/breakdown.js';
 import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { createProgress } from '../render/progress.js';
+import { planAgeLine, savedPlanMessage } from '../render/saved-plan-message.js';
+import { colorEnabled, createStyle } from '../render/style.js';
 import { renderText } from '../render/text.js';
 import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -61,7 +64,9 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
     if (ended) return;
     ended = true;
     if (audit === undefined) {
-      audit = createAuditLog(destination, runId, { redactor: createRedactor({ key, fields: 'all', secretValues: [] }) });
+      audit = createAuditLog(destination, runId, {
+        redactor: createRedactor({ key, fields: 'all', secretValues: [] }),
+      });
       audit.runStart(startFields(options, inputs, prepared));
     }
     audit.runEnd({
@@ -98,10 +103,22 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
           inputs.loaded.document.settings?.requestTimeoutSeconds ??
           DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
     });
-    prepared = await prepareRun(inputs, clients, { redact: options.redact });
-    const redactor = createRedactor({ key, fields: options.redact, secretValues: prepared.policy.secretValues });
+    prepared = await prepareRun(inputs, clients, {
+      redact: options.redact,
+      profile: options.profile ?? io.env.AWS_PROFILE,
+    });
+    const redactor = createRedactor({
+      key,
+      fields: options.redact,
+      secretValues: prepared.policy.secretValues,
+    });
     reportLint(prepared.lint, options.strict, io, redactor);
-    if (prepared.saved !== null) checkPlanMasks(prepared.saved, options.plan!, redactor.keyId);
+    if (prepared.saved !== null) {
+      checkPlanMasks(prepared.saved, options.plan!, redactor.keyId);
+      // How old the reviewed plan is, and who made it: an apply of a week-old plan should look like one.
+      if (prepared.saved.createdAt !== undefined)
+        io.stderr(planAgeLine(prepared.saved.createdAt, new Date(), prepared.saved.caller?.arn));
+    }
     audit = createAuditLog(destination, runId, { redactor, onFailure: () => stop.stop('audit-log-failed') });
     audit.runStart(startFields(options, inputs, prepared, io.env));
 
@@ -122,10 +139,10 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         audit,
         mask: redactor.mask,
         redactionKeyId: redactor.keyId,
-        onProgress: (p) => progress.update(p.accountsDone, p.accountsTotal, p.listing),
+        onProgress: progress.update,
       },
     );
-    progress.finish();
+    progress.finish(finalProgressLine(result.report));
     reportSelectorWarnings(result.report, io);
     summary = result.report.summary;
     organizationId = result.organization.id;
@@ -157,7 +174,13 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
 function reportSelectorWarnings(report: RunReport, io: Io): void {
   for (const w of report.warnings)
     io.stderr(`warning: ${report.policy.file}: ${w.path}: ${w.message} [unmatched-selector]\n`);
-  for (const n of report.notChecked) io.stderr(`note: ${report.policy.file}: ${n.paths.join(', ')}: ${n.message}\n`);
+  for (const n of report.notChecked)
+    io.stderr(`note: ${report.policy.file}: ${n.paths.join(', ')}: ${n.message}\n`);
+}
+
+/** The progress display's last line: what the run came to, in the summary's words. */
+function finalProgressLine(report: RunReport): string {
+  return `done: ${summaryLine(report)}`;
 }
 
 function startFields(
@@ -198,7 +221,16 @@ async function writeOutputs(
       failures.push(`cannot write the plan to ${options.planOut}: ${describeFsError(error)}`);
     }
   }
-  io.stdout(options.output === 'json' ? renderJson(report, redactor) : renderText(report, redactor));
+  const style = createStyle(
+    colorEnabled({ stdoutIsTTY: io.stdoutIsTTY, env: io.env, noColorFlag: !options.color }),
+  );
+  io.stdout(options.output === 'json' ? renderJson(report, redactor) : renderText(report, redactor, style));
+  // Where the plan went and how to apply it; on stderr with --output json, so stdout stays one document.
+  if (options.planOut !== undefined && !failures.some((f) => f.includes(options.planOut!))) {
+    const message = savedPlanMessage(options.planOut);
+    if (options.output === 'json') io.stderr(message);
+    else io.stdout(message);
+  }
   const stdoutError = await io.flushStdout();
   if (stdoutError !== null) failures.push(`cannot write to stdout: ${describeFsError(stdoutError)}`);
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
@@ -206,7 +238,9 @@ async function writeOutputs(
     try {
       await appendStepSummary(summaryFile, renderMarkdown(report, redactor));
     } catch (error) {
-      failures.push(`cannot write the step summary GITHUB_STEP_SUMMARY=${summaryFile}: ${describeFsError(error)}`);
+      failures.push(
+        `cannot write the step summary GITHUB_STEP_SUMMARY=${summaryFile}: ${describeFsError(error)}`,
+      );
     }
   }
   return failures;

@@ -1,6 +1,12 @@
 import { type DesiredContact, desiredItem } from './desired.js';
 import { errorItem, planItem } from './plan.js';
-import { type Contact, type ContactType, type ObservedContact, type PlannedItem, POLICY_KEY_BY_TYPE } from './types.js';
+import {
+  type Contact,
+  type ContactType,
+  type ObservedContact,
+  type PlannedItem,
+  POLICY_KEY_BY_TYPE,
+} from './types.js';
 
 /**
  * Bridge from `desiredItem` to round 1's PlanItem, so the current engine keeps planning exactly as before

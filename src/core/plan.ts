@@ -36,7 +36,14 @@ export function planItem(
       const changed = changedFields(observed.contact, desired);
       return changed.length === 0
         ? { accountId, type, action: 'noop', current: observed.contact }
-        : { accountId, type, action: 'update', before: observed.contact, after: desired, changedFields: changed };
+        : {
+            accountId,
+            type,
+            action: 'update',
+            before: observed.contact,
+            after: desired,
+            changedFields: changed,
+          };
     }
     default:
       return assertNever(observed);

@@ -28,9 +28,14 @@ const READ_BACK_MISMATCH: ItemError = {
  * contact. Logs `change.started` before the write is sent and one outcome line after. Never throws: one
  * account's failure never stops the others.
  */
-export async function applyItem(item: WriteItem, accountName: string, deps: ApplyDeps): Promise<WriteOutcome> {
+export async function applyItem(
+  item: WriteItem,
+  accountName: string,
+  deps: ApplyDeps,
+): Promise<WriteOutcome> {
   if (deps.stop.reason !== null) return { kind: 'not-written', reason: deps.stop.reason };
-  if (!deps.audit.changeStarted(item, accountName)) return { kind: 'not-written', reason: 'audit-log-failed' };
+  if (!deps.audit.changeStarted(item, accountName))
+    return { kind: 'not-written', reason: 'audit-log-failed' };
   const outcome = await writeAndVerify(item, deps);
   if (outcome.kind === 'applied') deps.audit.changeApplied(item, accountName, outcome.attempts);
   else if (outcome.kind === 'failed')

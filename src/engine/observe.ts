@@ -88,7 +88,10 @@ export interface TrackedListing {
   readonly listing: boolean;
 }
 
-export function trackListing(source: AsyncIterable<Account> | Iterable<Account>, stop: RunStop): TrackedListing {
+export function trackListing(
+  source: AsyncIterable<Account> | Iterable<Account>,
+  stop: RunStop,
+): TrackedListing {
   let listed = 0;
   let listing = true;
   let markDone: (complete: boolean) => void = () => {};

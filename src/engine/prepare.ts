@@ -36,9 +36,9 @@ export async function readRunInputs(options: { policyFile: string; planFile?: st
 export async function prepareRun(
   inputs: RunInputs,
   clients: Pick<AwsClients, 'sts' | 'ssm'>,
-  options: { redact: RedactFields },
+  options: { redact: RedactFields; profile?: string },
 ): Promise<PreparedRun> {
-  const caller = await getCaller(clients.sts);
+  const caller = await getCaller(clients.sts, { profile: options.profile });
   const policy = await resolveSsmValues(inputs.loaded, clients, options.redact);
   return { ...inputs, caller, policy, lint: lintPolicy(policy, inputs.loaded.file, inputs.loaded.lineOf) };
 }

@@ -92,7 +92,11 @@ export interface RunResult {
  * contact and compare) → apply (write what differs, in apply mode). Throws before anything is written
  * when the organization is not ready or a saved plan is for another organization.
  */
-export async function executeRun(prepared: PreparedRun, options: RunOptions, deps: RunDeps): Promise<RunResult> {
+export async function executeRun(
+  prepared: PreparedRun,
+  options: RunOptions,
+  deps: RunDeps,
+): Promise<RunResult> {
   const { policy } = prepared;
   paceRunClients(deps.clients, policy.settings.rateLimits, deps.clock, deps.stop);
   const organization = await preflight(deps.clients.organizations);
@@ -205,7 +209,10 @@ async function planAndApply(
   if (options.mode === 'apply') {
     for (const item of writes) {
       if (outcomes.has(itemKey(item))) continue;
-      outcomes.set(itemKey(item), { kind: 'not-written', reason: refusal !== null ? 'max-changes' : stopped(run) });
+      outcomes.set(itemKey(item), {
+        kind: 'not-written',
+        reason: refusal !== null ? 'max-changes' : stopped(run),
+      });
     }
   }
   return { accounts: reportAccounts(planned, outcomes), refusal, selectors };
@@ -221,7 +228,11 @@ function checkSelectors(run: Run, seen: SeenOrganization): SelectorCheck {
   if (run.options.strict === true && check.warnings.length > 0) {
     const file = run.prepared.loaded.file;
     throw new PolicyError(
-      check.warnings.map((w) => ({ file, path: w.path, message: `${w.message} [unmatched-selector, --strict]` })),
+      check.warnings.map((w) => ({
+        file,
+        path: w.path,
+        message: `${w.message} [unmatched-selector, --strict]`,
+      })),
     );
   }
   return check;
@@ -302,7 +313,10 @@ async function applySavedPlan(
   }
   for (const item of pending) {
     if (!outcomes.has(itemKey(item)))
-      outcomes.set(itemKey(item), { kind: 'not-written', reason: refusal !== null ? 'max-changes' : stopped(run) });
+      outcomes.set(itemKey(item), {
+        kind: 'not-written',
+        reason: refusal !== null ? 'max-changes' : stopped(run),
+      });
   }
 
   const pendingByKey = new Map(pending.map((i) => [itemKey(i), i]));

@@ -4,8 +4,8 @@ import { type DecisionContext, decideAccount } from '../core/desired.js';
 import { contactsEqual, normaliseField } from '../core/normalise.js';
 import { planItem } from '../core/plan.js';
 import { desiredAfter } from '../core/plan-contact.js';
-import { isMask } from '../core/redact.js';
 import type { DesiredPolicy } from '../core/policy.js';
+import { isMask } from '../core/redact.js';
 import {
   ACTIONS,
   type Account,
@@ -16,8 +16,8 @@ import {
   type ItemError,
   type Organization,
   REASONS,
-  type ReportAccount,
   RESULTS,
+  type ReportAccount,
   type WriteItem,
 } from '../core/types.js';
 import { GuardError } from '../errors.js';
@@ -114,7 +114,10 @@ export function checkPlanMasks(plan: SavedPlan, file: string, keyId: string): vo
 }
 
 /** The accounts of the plan this run applies: all of them, or those named with `--accounts`. */
-export function selectPlanAccounts(plan: SavedPlan, selected: readonly string[] | undefined): ReportAccount[] {
+export function selectPlanAccounts(
+  plan: SavedPlan,
+  selected: readonly string[] | undefined,
+): ReportAccount[] {
   if (selected === undefined) return plan.accounts;
   const wanted = new Set(selected);
   return plan.accounts.filter((a) => wanted.has(a.accountId));
@@ -128,7 +131,8 @@ export function pendingWrites(accounts: readonly ReportAccount[]): WriteItem[] {
       if (i.result !== 'planned' || i.after === null) continue;
       const key = { accountId: i.accountId, type: i.type, after: i.after, changedFields: i.changedFields };
       if (i.action === 'create') writes.push({ ...key, action: 'create' });
-      else if (i.action === 'update' && i.before !== null) writes.push({ ...key, action: 'update', before: i.before });
+      else if (i.action === 'update' && i.before !== null)
+        writes.push({ ...key, action: 'update', before: i.before });
     }
   }
   return writes;
@@ -180,11 +184,13 @@ export async function recheckSavedItem(
   const desired = desiredAfter(rule, current);
   if (current !== null && desired !== undefined && contactsEqual(current, desired))
     return { kind: 'not-written', reason: 'already-in-sync' };
-  if (desired === undefined || !sameAsPlanned(saved.after, desired, mask)) return { kind: 'not-written', reason: 'stale' };
+  if (desired === undefined || !sameAsPlanned(saved.after, desired, mask))
+    return { kind: 'not-written', reason: 'stale' };
   const plannedBefore = saved.action === 'update' ? saved.before : null;
   if (!sameAsPlanned(plannedBefore, current, mask)) return { kind: 'not-written', reason: 'stale' };
   const item = planItem(saved.accountId, saved.type, desired, observed);
   // Unreachable after the checks above (current differs from desired), but the type system cannot know.
-  if (item.action !== 'create' && item.action !== 'update') return { kind: 'not-written', reason: 'already-in-sync' };
+  if (item.action !== 'create' && item.action !== 'update')
+    return { kind: 'not-written', reason: 'already-in-sync' };
   return { kind: 'write', item };
 }

@@ -75,7 +75,11 @@ export async function openEnforcementBatch(
   const open = async () => {
     if (session !== undefined) return session;
     const prepared = await prepareRun(inputs, deps.clients, { redact: fields });
-    const redactor = createRedactor({ key: request.redactKey, fields, secretValues: prepared.policy.secretValues });
+    const redactor = createRedactor({
+      key: request.redactKey,
+      fields,
+      secretValues: prepared.policy.secretValues,
+    });
     const audit = createAuditLog({ write: deps.writeLine }, request.runId, {
       redactor,
       onFailure: () => stop.stop('audit-log-failed'),
@@ -107,7 +111,14 @@ export async function openEnforcementBatch(
           unknownAccounts: 'ignore',
           ...(maxChanges === undefined ? {} : { maxChanges: Math.max(0, maxChanges - written) }),
         },
-        { clients: deps.clients, clock: deps.clock, stop, audit, mask: redactor.mask, redactionKeyId: redactor.keyId },
+        {
+          clients: deps.clients,
+          clock: deps.clock,
+          stop,
+          audit,
+          mask: redactor.mask,
+          redactionKeyId: redactor.keyId,
+        },
       );
       const outcomes = new Map<string, AccountOutcome>();
       for (const account of result.report.accounts) {
@@ -115,7 +126,8 @@ export async function openEnforcementBatch(
         written += account.items.filter((i) => i.result === 'applied').length;
         outcomes.set(account.accountId, outcomeOfAccount(account));
       }
-      for (const id of accountIds) if (!outcomes.has(id)) outcomes.set(id, { status: 'not-ready', why: 'not-listed' });
+      for (const id of accountIds)
+        if (!outcomes.has(id)) outcomes.set(id, { status: 'not-ready', why: 'not-listed' });
       return outcomes;
     },
     close(exitCode) {

@@ -116,7 +116,9 @@ function validate(
   const result = validatePolicyDocument(data);
   if (result.success) {
     return {
-      document: withTagsAsData(result.data, data, file, (path) => lineOfPath(yamlDocument, lineCounter, path)),
+      document: withTagsAsData(result.data, data, file, (path) =>
+        lineOfPath(yamlDocument, lineCounter, path),
+      ),
       lineOf: (path) =>
         lineOfPath(yamlDocument, lineCounter, path === '' ? [] : path.split('.').map(segmentOf)),
     };
@@ -204,7 +206,12 @@ function withTagsAsData(
     scope.exclude.tags = rebuild(raw.scope?.exclude?.tags, ['scope', 'exclude', 'tags']);
   document.overrides?.forEach((override, index) => {
     if (override.match.tags !== undefined)
-      override.match.tags = rebuild(raw.overrides?.[index]?.match?.tags, ['overrides', index, 'match', 'tags']);
+      override.match.tags = rebuild(raw.overrides?.[index]?.match?.tags, [
+        'overrides',
+        index,
+        'match',
+        'tags',
+      ]);
   });
   if (issues.length > 0) fail(issues);
   return document;

@@ -28,7 +28,8 @@ export function renderMarkdown(report: RunReport, redactor: Redactor): string {
   if (report.warnings.length + report.notChecked.length > 0) {
     lines.push('### Warnings', '');
     for (const w of report.warnings) lines.push(`- ${md(w.path)}: ${md(w.message)}`);
-    for (const n of report.notChecked) lines.push(`- not checked: ${md(n.paths.join(', '))}: ${md(n.message)}`);
+    for (const n of report.notChecked)
+      lines.push(`- not checked: ${md(n.paths.join(', '))}: ${md(n.message)}`);
     lines.push('');
   }
 
@@ -66,7 +67,9 @@ export function renderMarkdown(report: RunReport, redactor: Redactor): string {
   if (unwritten.length > 0) {
     lines.push('| account | type | reason |', '|---|---|---|');
     for (const { name, item } of unwritten)
-      lines.push(`| ${md(`${item.accountId} (${name})`)} | ${item.type} | ${md(describeReason(item.reason))} |`);
+      lines.push(
+        `| ${md(`${item.accountId} (${name})`)} | ${item.type} | ${md(describeReason(item.reason))} |`,
+      );
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
@@ -77,7 +80,9 @@ function pushCounts(lines: string[], title: string, counts: readonly ReasonCount
   const contacts = counts.reduce((sum, c) => sum + c.contacts, 0);
   lines.push(`### ${title} (${plural(contacts, 'contact')})`, '');
   for (const c of counts)
-    lines.push(`- ${plural(c.contacts, 'contact')} in ${plural(c.accounts, 'account')}: ${md(describeReason(c.reason))}`);
+    lines.push(
+      `- ${plural(c.contacts, 'contact')} in ${plural(c.accounts, 'account')}: ${md(describeReason(c.reason))}`,
+    );
   lines.push('');
 }
 

@@ -1,6 +1,12 @@
 import { assertNever } from '../core/plan.js';
 import type { Redactor } from '../core/redact.js';
-import { CONTACT_FIELDS, type ContactField, type ReportItem, type Result, type RunReport } from '../core/types.js';
+import {
+  CONTACT_FIELDS,
+  type ContactField,
+  type ReportItem,
+  type Result,
+  type RunReport,
+} from '../core/types.js';
 import { plural, type ReasonCount, reasonBreakdown, summaryLine } from './breakdown.js';
 import { describeReason } from './reasons.js';
 
@@ -14,7 +20,13 @@ export interface TextStyle {
 }
 
 const plain = (text: string) => text;
-export const PLAIN_STYLE: TextStyle = { create: plain, update: plain, remove: plain, fail: plain, heading: plain };
+export const PLAIN_STYLE: TextStyle = {
+  create: plain,
+  update: plain,
+  remove: plain,
+  fail: plain,
+  heading: plain,
+};
 
 /**
  * The human view of a run, in the manner of `terraform plan`: a legend, one block per account with
@@ -50,7 +62,9 @@ export function renderText(report: RunReport, redactor: Redactor, style: TextSty
       }
       if (item.action === 'update' && item.before && item.after) {
         for (const f of item.changedFields) {
-          lines.push(`      ${style.update('~')} ${`${f}:`.padEnd(6)} ${q(f, item.before[f])} → ${q(f, item.after[f])}`);
+          lines.push(
+            `      ${style.update('~')} ${`${f}:`.padEnd(6)} ${q(f, item.before[f])} → ${q(f, item.after[f])}`,
+          );
         }
       }
     }

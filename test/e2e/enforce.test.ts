@@ -222,7 +222,13 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
           skipped: 0,
           failed: 0,
           applied: 0,
-          notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
+          notWritten: {
+            stale: 0,
+            'already-in-sync': 0,
+            'max-changes': 0,
+            interrupted: 0,
+            'audit-log-failed': 0,
+          },
         },
         warnings: [],
         notChecked: [],
@@ -301,7 +307,13 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         skipped: 0,
         failed: 0,
         applied: 6,
-        notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
+        notWritten: {
+          stale: 0,
+          'already-in-sync': 0,
+          'max-changes': 0,
+          interrupted: 0,
+          'audit-log-failed': 0,
+        },
       });
       const writes = allItems(plan).filter((item) => item.action === 'create' || item.action === 'update');
       expect(writes.map((item) => item.result)).toEqual(Array(6).fill('applied'));

@@ -180,7 +180,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)('enforce
       const notRead = members.filter((item) => item.reason === 'not-read');
       expect(members).toHaveLength(MEMBERS);
       expect(
-        members.filter((item) => item.result !== 'applied' && item.reason !== 'interrupted' && item.reason !== 'not-read'),
+        members.filter(
+          (item) => item.result !== 'applied' && item.reason !== 'interrupted' && item.reason !== 'not-read',
+        ),
       ).toEqual([]);
       expect(plan.summary.applied + interrupted.length + notRead.length).toBe(MEMBERS);
     },

@@ -190,7 +190,9 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
       const preview = await cli('--dry-run');
       expect(preview.code, describeResult(preview)).toBe(0);
       expect(preview.stdout).toMatch(/\+ email: "\[redacted:[0-9a-f]{8}\]"/);
-      expect(preview.stdout).toContain('Plan: 13 to create, 1 to update, 0 in sync, 4 skipped, 0 failed (18 contacts in 9 accounts).');
+      expect(preview.stdout).toContain(
+        'Plan: 13 to create, 1 to update, 0 in sync, 4 skipped, 0 failed (18 contacts in 9 accounts).',
+      );
 
       const result = await cli('--apply', '--output', 'json');
       expect(result.code, describeResult(result)).toBe(0);
@@ -204,7 +206,13 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         skipped: 4,
         failed: 0,
         applied: 14,
-        notWritten: { stale: 0, 'already-in-sync': 0, 'max-changes': 0, interrupted: 0, 'audit-log-failed': 0 },
+        notWritten: {
+          stale: 0,
+          'already-in-sync': 0,
+          'max-changes': 0,
+          interrupted: 0,
+          'audit-log-failed': 0,
+        },
       });
 
       // Suspended (moto's CloseAccount → SUSPENDED) and tag-excluded accounts: skipped, never written.

@@ -37,6 +37,8 @@ export interface FakeOrgSpec {
   contacts?: Record<string, Partial<Record<ContactType, Contact>>>;
   parameters?: Record<string, { value: string; secure?: boolean }>;
   trustedAccess?: boolean;
+  /** OU names by id, as ListOrganizationalUnitsForParent gives them (absent: no Name). */
+  ouNames?: Record<string, string>;
   /** Reads and writes for these accounts are denied (a service control policy). */
   deniedAccounts?: string[];
   /** Only writes for these accounts are denied. */
@@ -141,7 +143,10 @@ export function fakeAws(spec: FakeOrgSpec) {
     }
   }
   organizations.on(ListOrganizationalUnitsForParentCommand).callsFake((input) => ({
-    OrganizationalUnits: [...(childOus.get(input.ParentId) ?? [])].map((Id) => ({ Id })),
+    OrganizationalUnits: [...(childOus.get(input.ParentId) ?? [])].map((Id) => ({
+      Id,
+      ...(spec.ouNames?.[Id] === undefined ? {} : { Name: spec.ouNames[Id] }),
+    })),
   }));
   organizations.on(ListAccountsForParentCommand).callsFake((input) => ({
     Accounts: spec.accounts

@@ -2,7 +2,12 @@ import type { Io } from '../../src/cli/io.js';
 
 /** An Io that keeps what a command printed, for tests that call main(). */
 export function captureIo(
-  options: { env?: Record<string, string>; stderrIsTTY?: boolean; stdoutIsTTY?: boolean; stdoutError?: Error } = {},
+  options: {
+    env?: Record<string, string>;
+    stderrIsTTY?: boolean;
+    stdoutIsTTY?: boolean;
+    stdoutError?: Error;
+  } = {},
 ): Io & { out: string; err: string } {
   const io = {
     out: '',

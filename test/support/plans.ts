@@ -47,7 +47,14 @@ export const noop = (accountId: string, contact: Contact, type: ContactType = 'S
   built(planItem(accountId, type, contact, { kind: 'present', contact }));
 
 export const readError = (accountId: string, error: ItemError, type: ContactType = 'SECURITY'): Built =>
-  built(planItem(accountId, type, { name: 'x', title: 'x', email: 'x@x.io', phone: '1' }, { kind: 'error', error }));
+  built(
+    planItem(
+      accountId,
+      type,
+      { name: 'x', title: 'x', email: 'x@x.io', phone: '1' },
+      { kind: 'error', error },
+    ),
+  );
 
 export const skip = (accountId: string, reason: SkipReason, type: ContactType = 'SECURITY'): Built =>
   built(skipItem(accountId, type, reason));

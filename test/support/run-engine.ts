@@ -52,7 +52,8 @@ export interface EngineRun extends RunResult {
 export async function runEngine(options: EngineOptions, ctx: EngineContext): Promise<EngineRun> {
   const stop = ctx.stop ?? createRunStop();
   const inputs = await readRunInputs({ policyFile: options.policyFile, planFile: options.planFile });
-  const fields: RedactFields = options.redact === true ? 'all' : options.redact === false ? 'none' : options.redact;
+  const fields: RedactFields =
+    options.redact === true ? 'all' : options.redact === false ? 'none' : options.redact;
   const prepared = await prepareRun(inputs, ctx.clients, { redact: fields });
   ctx.onLint?.(prepared.lint);
   const redactor = createRedactor({

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getAlternateContact, putAlternateContact } from '../../src/aws/account.js';
 import { createMemberAccountClients } from '../../src/aws/member-clients.js';
-import { neverStopped } from '../../src/engine/stop.js';
 import type { MemberCredentials } from '../../src/aws/member-credentials.js';
 import type { Clock } from '../../src/engine/clock.js';
+import { neverStopped } from '../../src/engine/stop.js';
 import { SECURITY } from '../support/builders.js';
 
 /** What the in-memory handler saw: the whole SDK stack ran (endpoint, pacing, signing, serialisation). */

@@ -21,6 +21,7 @@ import {
   listAccounts,
   listAccountTags,
   listEnabledServicePrincipals,
+  walkOuTree,
 } from '../../src/aws/organizations.js';
 import { AwsCallError, PreflightError } from '../../src/errors.js';
 
@@ -220,5 +221,31 @@ describe('listAccountTags', () => {
       operation: 'organizations:ListTagsForResource',
       code: 'AccessDeniedException',
     });
+  });
+});
+
+describe('walkOuTree', () => {
+  it('keeps each OU name from the same listings that give the paths, with no extra call', async () => {
+    mock.on(ListRootsCommand).resolves({ Roots: [{ Id: 'r-root' }] });
+    // The catch-all answers first: aws-sdk-client-mock lets a later input-less `on` win over earlier ones.
+    mock
+      .on(ListOrganizationalUnitsForParentCommand)
+      .resolves({})
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'r-root' })
+      .resolves({ OrganizationalUnits: [{ Id: 'ou-eng', Name: 'Engineering' }, { Id: 'ou-noname' }] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-eng' })
+      .resolves({ OrganizationalUnits: [{ Id: 'ou-pay', Name: 'Payments' }] });
+    mock
+      .on(ListAccountsForParentCommand)
+      .resolves({})
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-pay' })
+      .resolves({ Accounts: [{ Id: '111111111111' }] });
+
+    const tree = await walkOuTree(client);
+    expect(Object.fromEntries(tree.accountOus)).toEqual({ '111111111111': ['ou-eng', 'ou-pay'] });
+    expect(Object.fromEntries(tree.ouNames)).toEqual({ 'ou-eng': 'Engineering', 'ou-pay': 'Payments' });
+    // root + ou-eng + ou-noname + ou-pay
+    expect(mock.commandCalls(ListOrganizationalUnitsForParentCommand)).toHaveLength(4);
+    expect(mock.calls()).toHaveLength(1 + 4 + 4);
   });
 });

@@ -69,7 +69,11 @@ describe('reportItem: the plan and what happened, in the SPEC fields', () => {
   });
   it('reports a noop with the current value as before and after', () => {
     const noop = planItem('1', 'SECURITY', SECURITY, { kind: 'present', contact: SECURITY });
-    expect(reportItem(noop, undefined)).toMatchObject({ result: 'unchanged', before: SECURITY, after: SECURITY });
+    expect(reportItem(noop, undefined)).toMatchObject({
+      result: 'unchanged',
+      before: SECURITY,
+      after: SECURITY,
+    });
   });
 });
 
@@ -94,7 +98,10 @@ describe('summarise', () => {
         state: 'ACTIVE',
         items: [
           planItem('333333333333', 'SECURITY', SECURITY, { kind: 'present', contact: SECURITY }),
-          planItem('333333333333', 'OPERATIONS', SECURITY, { kind: 'error', error: { code: 'X', message: 'y' } }),
+          planItem('333333333333', 'OPERATIONS', SECURITY, {
+            kind: 'error',
+            error: { code: 'X', message: 'y' },
+          }),
         ],
       },
     ];

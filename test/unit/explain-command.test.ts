@@ -37,6 +37,7 @@ const spec: FakeOrgSpec = {
     { id: EXEMPT, name: 'lab', tags: { 'contact-policy': 'exempt' } },
   ],
   contacts: { [PAYMENTS]: { SECURITY: { ...SECURITY, email: 'old-team@example.com' } } },
+  ouNames: { 'ou-ab12-workload': 'Workloads', 'ou-ab12-payments1': 'Payments' },
 };
 
 let fake: ReturnType<typeof fakeAws> | undefined;
@@ -58,7 +59,7 @@ describe('enforce explain', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toContain(`Account ${PAYMENTS} (payments-prod) — ACTIVE`);
-    expect(out).toContain('  OUs:  ou-ab12-workload / ou-ab12-payments1');
+    expect(out).toContain('  OUs:  Workloads (ou-ab12-workload) / Payments (ou-ab12-payments1)');
     expect(out).toContain('  Decision: managed');
     expect(out).toContain('security contact: would be updated (email)');
     expect(out).toMatch(
@@ -93,9 +94,71 @@ describe('enforce explain', () => {
     });
   });
 
-  it('exits 64 for an account that is not in the organization', async () => {
-    const { code, err } = await explain('333333333333');
-    expect(code).toBe(64);
-    expect(err).toContain('not an account of this organization: 333333333333');
+  it('exits 3 for an account that is not in the organization, saying which organization, reading nothing', async () => {
+    const { code, out, err } = await explain('333333333333');
+    expect(code).toBe(3);
+    expect(err).toBe('error: 333333333333 is not an account of organization o-exampleorg1\n');
+    expect(out).toBe('');
+    expect(fake!.mocks.account.commandCalls(GetAlternateContactCommand)).toHaveLength(0);
+  });
+
+  it('shows OU names next to their ids', async () => {
+    const { out } = await explain(PAYMENTS);
+    expect(out).toContain('  OUs:  Workloads (ou-ab12-workload) / Payments (ou-ab12-payments1)\n');
+  });
+
+  it('--output json prints the documented shape, with OU names and masked values under --redact', async () => {
+    const { code, out, err } = await explain(PAYMENTS, ['--output', 'json', '--redact']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({
+      version: 1,
+      account: {
+        id: PAYMENTS,
+        name: 'payments-prod',
+        state: 'ACTIVE',
+        ous: [
+          { id: 'ou-ab12-workload', name: 'Workloads' },
+          { id: 'ou-ab12-payments1', name: 'Payments' },
+        ],
+        tags: {},
+      },
+      decision: { managed: true },
+      contacts: [
+        {
+          type: 'SECURITY',
+          policyKey: 'security',
+          verdict: 'would-update',
+          changedFields: ['email'],
+          error: null,
+        },
+      ],
+    });
+    const email = doc.contacts[0].fields.find((f: { field: string }) => f.field === 'email');
+    expect(email).toMatchObject({ source: 'overrides.0', matched: 'OU ou-ab12-payments1', inSync: false });
+    expect(email.desired).toMatch(/^\[redacted:[0-9a-f]{8}\]$/);
+    expect(out).not.toContain('@example.com');
+  });
+
+  it('colours the text view on a terminal, and not with --no-color or into a pipe', async () => {
+    fake = fakeAws(spec);
+    const dir = mkdtempSync(join(tmpdir(), 'enforce-explain-'));
+    const policy = join(dir, 'contacts.yaml');
+    writeFileSync(policy, POLICY);
+    const tty = captureIo({ stdoutIsTTY: true });
+    expect(await main(['explain', PAYMENTS, '--policy', policy], tty)).toBe(0);
+    expect(tty.out).toContain('\x1b[33mwould be updated (email)\x1b[39m');
+    expect(tty.out).toContain('\x1b[1msecurity contact\x1b[22m');
+
+    for (const [io, argv] of [
+      [captureIo({ stdoutIsTTY: true }), ['--no-color']],
+      [captureIo({ stdoutIsTTY: true, env: { NO_COLOR: '1' } }), []],
+      [captureIo({ stdoutIsTTY: false }), []],
+    ] as const) {
+      expect(await main(['explain', PAYMENTS, '--policy', policy, ...argv], io)).toBe(0);
+      expect(io.out).toContain('would be updated (email)');
+      expect(io.out).not.toContain('\x1b');
+    }
   });
 });

@@ -1,8 +1,10 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { decideAccount, desiredContacts } from '../../src/core/desired.js';
 import type { DesiredPolicy } from '../../src/core/policy.js';
 import type { Account, Contact, ContactType, ObservedContact } from '../../src/core/types.js';
-import { renderExplanation } from '../../src/render/explain.js';
+import { contactVerdict, explanationJson, renderExplanation } from '../../src/render/explain.js';
+import { createStyle } from '../../src/render/style.js';
 import { account, OPERATIONS, policy, SECURITY, selector } from '../support/builders.js';
 import { testMask, testRedactor } from '../support/redact.js';
 
@@ -196,5 +198,160 @@ describe('renderExplanation', () => {
       `  email  desired "${testMask('email', 'ops-oncall@example.com')}"  from contacts.operations\n`,
     );
     expect(text).toContain('  name   desired "Platform On-Call"  from contacts.operations\n');
+  });
+});
+
+describe('renderExplanation with OU names and colour', () => {
+  const payments = account(A, {
+    name: 'payments-prod',
+    ous: ['ou-ab12-workload', 'ou-ab12-payments1'],
+    tags: {},
+  });
+
+  it('shows each OU name next to its id, and the bare id when Organizations gave no name', () => {
+    const text = renderExplanation(
+      {
+        account: payments,
+        decision: decideAccount(payments, layered, ctx),
+        desired: desiredContacts(payments, layered),
+        current: {},
+        ouNames: new Map([['ou-ab12-payments1', 'Payments']]),
+      },
+      clear,
+    );
+    expect(text).toContain('  OUs:  ou-ab12-workload / Payments (ou-ab12-payments1)\n');
+  });
+
+  it('colours the verdicts in terraform’s manner when given a style, and only then', () => {
+    const e = {
+      account: payments,
+      decision: decideAccount(payments, layered, ctx),
+      desired: desiredContacts(payments, layered),
+      current: {
+        SECURITY: { kind: 'missing' } as const,
+        OPERATIONS: present({ ...OPERATIONS, title: 'Ops' }),
+      },
+    };
+    const coloured = renderExplanation(e, clear, createStyle(true));
+    expect(coloured).toContain('\x1b[1mAccount 111111111111 (payments-prod) — ACTIVE\x1b[22m\n');
+    expect(coloured).toContain('security contact\x1b[22m: none set — \x1b[32mwould be created\x1b[39m\n');
+    expect(coloured).toContain('operations contact\x1b[22m: \x1b[33mwould be updated (title)\x1b[39m\n');
+    expect(coloured).toContain('current "Ops"  \x1b[33mdiffers\x1b[39m\n');
+    // Without escapes the coloured text is the plain text.
+    expect(stripVTControlCharacters(coloured)).toBe(renderExplanation(e, clear));
+    expect(renderExplanation(e, clear)).not.toContain('\x1b');
+  });
+});
+
+describe('contactVerdict', () => {
+  const desired = desiredContacts(account(A), policy({ contacts: { SECURITY } })).SECURITY!;
+  it.each([
+    [undefined, true, { kind: 'not-read' }],
+    [{ kind: 'missing' }, true, { kind: 'would-create' }],
+    [{ kind: 'missing' }, false, { kind: 'unmanaged-missing' }],
+    [present(SECURITY), true, { kind: 'in-sync' }],
+    [present({ ...SECURITY, email: SECURITY.email.toUpperCase() }), true, { kind: 'in-sync' }],
+    [present(SECURITY), false, { kind: 'unmanaged-matches' }],
+    [
+      present({ ...SECURITY, phone: '+1-555-0000' }),
+      true,
+      { kind: 'would-update', changedFields: ['phone'] },
+    ],
+    [present({ ...SECURITY, name: 'X' }), false, { kind: 'unmanaged-differs', changedFields: ['name'] }],
+    [
+      { kind: 'error', error: { code: 'AccessDeniedException', message: 'no' } },
+      true,
+      { kind: 'read-error', error: { code: 'AccessDeniedException', message: 'no' } },
+    ],
+  ] as [ObservedContact | undefined, boolean, object][])(
+    '%j managed=%s → %j',
+    (observed, managed, expected) => {
+      expect(contactVerdict('SECURITY', desired, observed, managed)).toEqual(expected);
+    },
+  );
+});
+
+describe('explanationJson', () => {
+  it('gives account, decision and each field with its source, current value and sync state', () => {
+    const acc = account(A, { name: 'payments-prod', ous: ['ou-ab12-payments1'], tags: { team: 'data' } });
+    const doc = explanationJson(
+      {
+        account: acc,
+        decision: decideAccount(acc, layered, ctx),
+        desired: desiredContacts(acc, layered),
+        current: { SECURITY: present(SECURITY) },
+        ouNames: new Map([['ou-ab12-payments1', 'Payments']]),
+      },
+      clear,
+    );
+    expect(doc.account).toEqual({
+      id: A,
+      name: 'payments-prod',
+      state: 'ACTIVE',
+      ous: [{ id: 'ou-ab12-payments1', name: 'Payments' }],
+      tags: { team: 'data' },
+    });
+    expect(doc.decision).toEqual({ managed: true });
+    expect(doc.contacts.map((c) => [c.type, c.verdict])).toEqual([
+      ['SECURITY', 'would-update'],
+      ['OPERATIONS', 'not-read'],
+    ]);
+    expect(doc.contacts[0]!.changedFields).toEqual(['title', 'email', 'phone']);
+    expect(doc.contacts[0]!.fields).toEqual([
+      {
+        field: 'name',
+        desired: SECURITY.name,
+        source: 'contacts.security',
+        matched: null,
+        current: SECURITY.name,
+        inSync: true,
+      },
+      {
+        field: 'title',
+        desired: 'Payments Security',
+        source: 'overrides.0',
+        matched: `account ${A}`,
+        current: SECURITY.title,
+        inSync: false,
+      },
+      {
+        field: 'email',
+        desired: 'payments-security@acme.internal',
+        source: 'overrides.1',
+        matched: 'OU ou-ab12-payments1',
+        current: SECURITY.email,
+        inSync: false,
+      },
+      {
+        field: 'phone',
+        desired: '+1-555-0199',
+        source: 'overrides.2',
+        matched: 'tags team=data',
+        current: SECURITY.phone,
+        inSync: false,
+      },
+    ]);
+    expect(doc.contacts[1]!.fields.every((f) => f.current === null && f.inSync === null)).toBe(true);
+  });
+
+  it('names the skip reason, its wording and what matched; null OUs and tags when they were not read', () => {
+    const exempt = account('444444444444', { tags: { 'contact-policy': 'exempt' } });
+    const doc = explanationJson(
+      {
+        account: { ...exempt, tags: undefined },
+        decision: decideAccount(exempt, layered, ctx),
+        desired: desiredContacts(exempt, layered),
+        current: {},
+      },
+      clear,
+    );
+    expect(doc.decision).toEqual({
+      managed: false,
+      reason: 'excluded',
+      description: 'excluded by scope.exclude',
+      matched: 'tags contact-policy=exempt',
+    });
+    expect(doc.account.ous).toBeNull();
+    expect(doc.account.tags).toBeNull();
   });
 });

@@ -57,7 +57,12 @@ describe('an interrupted apply', () => {
     try {
       const run = await runEngine(
         { mode: 'apply', policyFile: file, redact: false, concurrency: 1 },
-        { clients: fake.clients, clock: { now: () => 0, sleep: async () => {} }, stop, destination: audit.destination },
+        {
+          clients: fake.clients,
+          clock: { now: () => 0, sleep: async () => {} },
+          stop,
+          destination: audit.destination,
+        },
       );
       expect(run.exitCode()).toBe(130);
       expect(fake.mocks.account.commandCalls(PutAlternateContactCommand)).toHaveLength(1);
@@ -127,7 +132,11 @@ describe('the last gate before a write leaves the process', () => {
     const stop = createRunStop();
     const { client, sent } = recordingClient([429]);
     let calls = 0;
-    paceClient(client, () => ({ acquire: async () => void (++calls === 2 && stop.stop('interrupted')) }), stop);
+    paceClient(
+      client,
+      () => ({ acquire: async () => void (++calls === 2 && stop.stop('interrupted')) }),
+      stop,
+    );
     await client.send(put());
     expect(sent).toHaveLength(2);
     client.destroy();
@@ -137,7 +146,11 @@ describe('the last gate before a write leaves the process', () => {
     const stop = createRunStop();
     const { client, sent } = recordingClient([429]);
     let calls = 0;
-    paceClient(client, () => ({ acquire: async () => void (++calls === 2 && stop.stop('audit-log-failed')) }), stop);
+    paceClient(
+      client,
+      () => ({ acquire: async () => void (++calls === 2 && stop.stop('audit-log-failed')) }),
+      stop,
+    );
     await expect(client.send(put())).rejects.toBeInstanceOf(WriteNotSentError);
     expect(sent).toHaveLength(1);
     client.destroy();
@@ -150,7 +163,13 @@ describe('a forced exit (second signal)', () => {
     const log = createAuditLog(audit.destination, 'run-1', {
       redactor: createRedactor({ key: 'k'.repeat(32), fields: 'none', secretValues: [] }),
     });
-    const item = { accountId: '100000000001', type: 'SECURITY', action: 'create', after: SECURITY, changedFields: [] } as const;
+    const item = {
+      accountId: '100000000001',
+      type: 'SECURITY',
+      action: 'create',
+      after: SECURITY,
+      changedFields: [],
+    } as const;
     const done = { ...item, accountId: '100000000002' };
     log.changeStarted({ ...item, changedFields: [] }, 'a1');
     log.changeStarted({ ...done, changedFields: [] }, 'a2');

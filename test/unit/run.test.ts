@@ -5,14 +5,14 @@ import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk
 import { ListAccountsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/engine/clock.js';
 import { main } from '../../src/cli/main.js';
-import { captureIo } from '../support/io.js';
-import { type EngineContext, type EngineOptions, runEngine } from '../support/run-engine.js';
+import type { Clock } from '../../src/engine/clock.js';
 import { GuardError, PolicyError, PreflightError, UsageError } from '../../src/errors.js';
 import { renderJson } from '../../src/render/json.js';
 import { OPERATIONS, SECURITY } from '../support/builders.js';
 import { type FakeOrgSpec, fakeAws, memoryAuditLog } from '../support/fake-aws.js';
+import { captureIo } from '../support/io.js';
+import { type EngineContext, type EngineOptions, runEngine } from '../support/run-engine.js';
 
 const MGMT = '999999999999';
 const A = '111111111111';
@@ -263,8 +263,8 @@ describe('apply', () => {
       }
       return (originalSend as (...a: unknown[]) => unknown)(command, ...rest);
     }) as typeof fake.clients.account.send;
-    const outcome = await runWith(fake, { policyFile: writePolicy(SECURITY_YAML), concurrency: 1 }, audit);
-        expect(seenAtPut).toEqual([1, 2, 3]);
+    await runWith(fake, { policyFile: writePolicy(SECURITY_YAML), concurrency: 1 }, audit);
+    expect(seenAtPut).toEqual([1, 2, 3]);
     const events = lines.map((l) => l.event);
     expect(events[0]).toBe('run.start');
     expect(events.filter((e) => e === 'change.applied')).toHaveLength(3);

@@ -256,7 +256,7 @@ export function parseInvocation(
   program
     .command('package-lambda')
     .description(
-      'bundle the Lambda handler and the policy into one zip for src/lambda/templates/enforce.yaml',
+      'bundle the Lambda handler and the policy into one zip for the template lambda/templates/enforce.yaml',
     )
     .requiredOption('--policy <path>', 'policy file to ship with the function')
     .requiredOption('--out <path>', 'zip to write, e.g. enforce-lambda.zip')

@@ -77,6 +77,8 @@ export interface RunStartFields {
   ci?: Record<string, string>;
   /** The EventBridge events a Lambda batch enforces. */
   eventIds?: readonly string[];
+  /** `enforce report`: a dry-run (mode says so) whose output is this compliance report. */
+  report?: { format: string; out?: string };
 }
 
 export interface RunEndFields {
@@ -89,6 +91,10 @@ export interface RunEndFields {
   /** Why the run failed, when it did (a failed preflight, a refusal, an output that could not be written). */
   reason?: string;
   eventIds?: readonly string[];
+  /** The compliance controls each managed type is evidence for (report/controls.ts), in every run's words. */
+  controls?: Readonly<Record<string, readonly string[]>>;
+  /** settings.auditAnchor: the chain head stored before this line (the line before run.end). */
+  anchor?: { seq: number; sha256: string };
 }
 
 const FORCED_EXIT_ERROR: ItemError = {

@@ -28,6 +28,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const { auditVerifyCommand } = await import('./audit-verify-command.js');
         return await auditVerifyCommand(invocation.file, { since: invocation.since }, io);
       }
+      case 'report': {
+        const { reportCommand } = await import('./report-command.js');
+        return await reportCommand(invocation.options, io);
+      }
       case 'package-lambda': {
         const { packageLambdaCommand } = await import('./package-lambda.js');
         return await packageLambdaCommand(invocation, io);

@@ -9,21 +9,24 @@ import { UsageError } from '../errors.js';
  */
 export function checkOutputPaths(options: { logFile: string; planOut?: string }): void {
   if (options.logFile.trim() === '') throw new UsageError('--log-file must name a file (it was empty)');
-  if (options.planOut !== undefined) {
-    if (options.planOut.trim() === '') throw new UsageError('--plan-out must name a file (it was empty)');
-    const dir = dirname(resolve(options.planOut));
-    let isDir = false;
-    try {
-      isDir = statSync(dir).isDirectory();
-    } catch {
-      throw new UsageError(`--plan-out ${options.planOut}: the directory ${dir} does not exist`);
-    }
-    if (!isDir) throw new UsageError(`--plan-out ${options.planOut}: ${dir} is not a directory`);
-    try {
-      accessSync(dir, constants.W_OK);
-    } catch {
-      throw new UsageError(`--plan-out ${options.planOut}: the directory ${dir} is not writable`);
-    }
+  if (options.planOut !== undefined) checkOutputFile('--plan-out', options.planOut);
+}
+
+/** A file an option names, to be written at the end of the run: its directory exists and is writable. */
+export function checkOutputFile(flag: string, path: string): void {
+  if (path.trim() === '') throw new UsageError(`${flag} must name a file (it was empty)`);
+  const dir = dirname(resolve(path));
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`${flag} ${path}: the directory ${dir} does not exist`);
+  }
+  if (!isDir) throw new UsageError(`${flag} ${path}: ${dir} is not a directory`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${path}: the directory ${dir} is not writable`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { RedactFields } from '../core/redact.js';
 import { UsageError } from '../errors.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
 import { parseRedactOption } from './redact-option.js';
 import { nearestWord } from './suggest.js';
 import { PACKAGE_NAME, TOOL_VERSION } from './version.js';
@@ -39,12 +40,29 @@ export interface ExplainCliOptions extends AwsOptions {
   color: boolean;
 }
 
+/** `enforce report`: the run options a read-only run takes, plus the report's own. */
+export interface ReportCliOptions extends AwsOptions {
+  format: ReportFormat;
+  out?: string;
+  /** A saved plan (`--plan-out`) or an observation snapshot: the report is made from it, with no AWS call. */
+  from?: string;
+  policy: string;
+  concurrency?: number;
+  accounts?: string[];
+  logFile: string;
+  redact: RedactFields;
+  progress: boolean;
+  strict: boolean;
+  requestTimeout?: number;
+}
+
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
 export type Invocation =
   | { command: 'run'; options: RunCliOptions }
   | { command: 'validate'; policy: string; strict: boolean }
   | { command: 'explain'; accountId: string; options: ExplainCliOptions }
   | { command: 'audit-verify'; file: string; since?: string }
+  | { command: 'report'; options: ReportCliOptions }
   | { command: 'package-lambda'; policy: string; out: string }
   | { command: 'done' };
 
@@ -58,6 +76,7 @@ Examples:
   $ enforce plan --output json --redact            # machine-readable, contact values masked
   $ enforce validate --policy policy/contacts.yaml # check the policy offline
   $ enforce explain 111111111111                   # why does this account get this contact?
+  $ enforce report --format html --out report.html # compliance evidence for an auditor (csv, ocsf, html)
   $ enforce help apply                             # the options of one command
 
 Colour: on a terminal only; NO_COLOR=1 or --no-color turns it off, FORCE_COLOR=1 forces it.
@@ -66,7 +85,16 @@ organization, 64 usage, 65 invalid policy, 130 interrupted.
 In CI, run the locally installed bin (npx --no-install enforce), never a bare \`npx enforce\`: the npm
 name "enforce" belongs to an unrelated package; this one is ${PACKAGE_NAME}.`;
 
-const SUBCOMMANDS = ['plan', 'apply', 'validate', 'explain', 'audit', 'package-lambda', 'help'] as const;
+const SUBCOMMANDS = [
+  'plan',
+  'apply',
+  'validate',
+  'explain',
+  'report',
+  'audit',
+  'package-lambda',
+  'help',
+] as const;
 
 /** Beyond this, more parallel accounts only queue for the same per-caller tokens. */
 export const MAX_CONCURRENCY = 64;
@@ -111,8 +139,11 @@ function accountList(value: string): string[] {
   return ids;
 }
 
-/** The options of a run, declared once for `enforce`, `enforce plan` and `enforce apply`. */
-function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): Command {
+/**
+ * The options of a run, declared once for `enforce`, `enforce plan`, `enforce apply` and `enforce report`
+ * (a dry-run whose output is the report: no --output, plan or colour options).
+ */
+function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply' | 'report'): Command {
   const dryRunOnly = mode === 'dry-run' ? '' : 'dry-run: ';
   command
     .option('--policy <path>', 'policy file', DEFAULT_POLICY)
@@ -121,19 +152,22 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): 
       `accounts processed in parallel, at most ${MAX_CONCURRENCY} (default: settings.concurrency, else 8)`,
       boundedInt('--concurrency', 1, MAX_CONCURRENCY),
     )
-    .addOption(new Option('--output <format>', 'stdout format').choices(['text', 'json']).default('text'))
     .option('--log-file <path>', 'audit log (NDJSON, appended)', DEFAULT_LOG_FILE)
     .option('--accounts <ids>', 'limit the run to these accounts (comma-separated ids)', accountList)
     .option(
       '--redact [fields]',
       'mask contact values in every output and log (all, or e.g. --redact=email,phone)',
     );
-  if (mode !== 'apply') {
+  if (mode !== 'report')
+    command.addOption(
+      new Option('--output <format>', 'stdout format').choices(['text', 'json']).default('text'),
+    );
+  if (mode === 'either' || mode === 'dry-run') {
     command
       .option('--detailed-exitcode', `${dryRunOnly}exit 2 when there is drift`)
       .option('--plan-out <path>', `${dryRunOnly}save the plan as JSON`);
   }
-  if (mode !== 'dry-run') {
+  if (mode === 'either' || mode === 'apply') {
     command
       .option(
         '--max-changes <n>',
@@ -142,7 +176,7 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): 
       )
       .option('--plan <path>', 'apply exactly a saved plan (items whose account changed are reported stale)');
   }
-  return command
+  command
     .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
     .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
     .option(
@@ -151,8 +185,9 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): 
       boundedInt('--request-timeout', 1, 900),
     )
     .option('--no-progress', 'no progress display on stderr')
-    .option('--no-color', 'no colour on stdout (also NO_COLOR=1)')
     .option('--strict', 'treat contact-quality warnings as errors (exit 65)');
+  if (mode !== 'report') command.option('--no-color', 'no colour on stdout (also NO_COLOR=1)');
+  return command;
 }
 
 /**
@@ -196,6 +231,25 @@ export function parseInvocation(
     'apply',
   ).action((raw: Record<string, unknown>) => {
     invocation = { command: 'run', options: toRunOptions('apply', raw) };
+  });
+
+  addRunOptions(
+    program
+      .command('report')
+      .description(
+        'a read-only run whose output is compliance evidence: one row per account and contact type, with its controls',
+      )
+      .addOption(
+        new Option('--format <format>', 'report format').choices(REPORT_FORMATS).makeOptionMandatory(),
+      )
+      .option('--out <path>', 'write the report to this file (whole or not at all) instead of stdout')
+      .option(
+        '--from <path>',
+        'make the report from a saved plan (--plan-out) or an observation snapshot: no AWS call',
+      ),
+    'report',
+  ).action((raw: Record<string, unknown>) => {
+    invocation = { command: 'report', options: toReportOptions(raw) };
   });
 
   program
@@ -331,6 +385,29 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
     progress: raw.progress !== false,
     strict: raw.strict === true,
     color: raw.color !== false,
+    requestTimeout: raw.requestTimeout as number | undefined,
+  };
+}
+
+function toReportOptions(raw: Record<string, unknown>): ReportCliOptions {
+  const out = raw.out as string | undefined;
+  const from = raw.from as string | undefined;
+  if (out !== undefined && out.trim() === '') throw new UsageError('--out must name a file (it was empty)');
+  if (from !== undefined && from.trim() === '')
+    throw new UsageError('--from must name a file (it was empty)');
+  return {
+    format: raw.format as ReportFormat,
+    ...(out === undefined ? {} : { out }),
+    ...(from === undefined ? {} : { from }),
+    policy: raw.policy as string,
+    concurrency: raw.concurrency as number | undefined,
+    accounts: raw.accounts as string[] | undefined,
+    logFile: raw.logFile as string,
+    redact: parseRedactOption(raw.redact as string | true | undefined),
+    region: raw.region as string | undefined,
+    profile: raw.profile as string | undefined,
+    progress: raw.progress !== false,
+    strict: raw.strict === true,
     requestTimeout: raw.requestTimeout as number | undefined,
   };
 }

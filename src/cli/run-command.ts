@@ -1,11 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type AuditLog, ciContext, createAuditLog } from '../audit/audit-log.js';
+import { type AnchorRecord, anchorChainHead, anchorRecord } from '../audit/anchor.js';
+import { type AuditLog, ciContext, createAuditLog, type RunStartFields } from '../audit/audit-log.js';
 import { openChainedAuditFile } from '../audit/chain.js';
 import { type AwsClients, createClients } from '../aws/clients.js';
+import { managedTypes } from '../core/desired.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
 import type { RunReport, Summary } from '../core/types.js';
 import { systemClock } from '../engine/clock.js';
 import { type PreparedRun, prepareRun, type RunInputs, readRunInputs } from '../engine/prepare.js';
+import type { ContactReadListener } from '../engine/read-times.js';
 import { executeRun, type RunResult } from '../engine/run.js';
 import { checkPlanMasks } from '../engine/saved-plan.js';
 import { createRunStop } from '../engine/stop.js';
@@ -16,6 +19,7 @@ import { createProgress } from '../render/progress.js';
 import { planAgeLine, savedPlanMessage } from '../render/saved-plan-message.js';
 import { colorEnabled, createStyle } from '../render/style.js';
 import { renderText } from '../render/text.js';
+import { controlsOf } from '../report/controls.js';
 import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-codes.js';
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
@@ -34,12 +38,26 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
 /**
+ * What `enforce report` changes in a run (its outputs), so that the lifecycle keeps one owner. The
+ * default writes the plan, stdout and the step summary.
+ */
+export interface RunOutputs {
+  /** Added to run.start, naming what the run is for. */
+  startFields?: Pick<RunStartFields, 'report'>;
+  /** stdout carries one document: the `stdout` anchor line goes to stderr. */
+  stdoutIsDocument?: boolean;
+  onContactRead?: ContactReadListener;
+  /** Returns one line per output that could not be written. */
+  write(result: RunResult, context: { redactor: Redactor; clients: AwsClients }): Promise<string[]>;
+}
+
+/**
  * The one owner of a run's lifecycle: checks the output paths and opens the audit log before any AWS
  * call, prepares the run (saved plan, policy, caller, SSM values, lint), executes it, writes the outputs,
- * and — in one `finally`, whatever happened (success, refusal, error, signal, output failure) — writes
- * `run.end` with the exit code the process returns.
+ * and — in one `finally`, whatever happened (success, refusal, error, signal, output failure) — anchors
+ * the chain head (settings.auditAnchor) and writes `run.end` with the exit code the process returns.
  */
-export async function runCommand(options: RunCliOptions, io: Io): Promise<number> {
+export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOutputs): Promise<number> {
   const started = systemClock.now();
   const runId = randomUUID();
   checkOutputPaths(options);
@@ -57,25 +75,62 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
   let summary: Summary | null = null;
   let organizationId: string | undefined;
   let reason: string | undefined;
+  let anchored: AnchorRecord | undefined;
   let ended = false;
+  const extraStart = outputs?.startFields ?? {};
 
-  /** run.end, once; a run that failed before run.start still gets both lines, with what was known. */
-  const endRun = () => {
-    if (ended) return;
-    ended = true;
+  /** A run that failed before run.start still gets it, with what was known. */
+  const startedAudit = (): AuditLog => {
     if (audit === undefined) {
       audit = createAuditLog(destination, runId, {
         redactor: createRedactor({ key, fields: 'all', secretValues: [] }),
       });
-      audit.runStart(startFields(options, inputs, prepared));
+      audit.runStart({ ...startFields(options, inputs, prepared), ...extraStart });
     }
-    audit.runEnd({
+    return audit;
+  };
+
+  /**
+   * settings.auditAnchor. The head is anchored BEFORE run.end — the head of the line before it — and
+   * run.end records what was anchored. Anchoring after run.end could fail once run.end said exit 0; this
+   * way run.end stays the last line and carries the exit code the process returns (1 when the anchor
+   * failed). The cost: the anchor covers every line up to run.end, not run.end itself.
+   */
+  const anchorHead = async () => {
+    const anchor = prepared?.policy.settings.auditAnchor ?? inputs?.loaded.document.settings?.auditAnchor;
+    if (anchor === undefined || ended) return;
+    const log = startedAudit();
+    const head = destination.head();
+    if (head === null || log.failure !== null) return;
+    const record = anchorRecord(runId, options.logFile, head);
+    const toStderr = options.output === 'json' || outputs?.stdoutIsDocument === true;
+    try {
+      if (anchor !== 'stdout' && clients === undefined) throw new Error('no AWS client was created');
+      await anchorChainHead(record, anchor, { ssm: clients!.ssm, write: toStderr ? io.stderr : io.stdout });
+      if (!toStderr) await io.flushStdout();
+      anchored = record;
+    } catch (error) {
+      const message = `cannot anchor the audit chain head: ${describeError(error, io.env).replace(/\n/g, '; ')}`;
+      io.stderr(`error: ${message}\n`);
+      if (exitCode !== EXIT.interrupted) exitCode = EXIT.failure;
+      reason = reason === undefined ? message : `${reason}; ${message}`;
+    }
+  };
+
+  /** run.end, once. */
+  const endRun = () => {
+    if (ended) return;
+    ended = true;
+    const types = prepared === undefined ? undefined : managedTypes(prepared.policy);
+    startedAudit().runEnd({
       summary,
       exitCode,
       durationMs: Math.round(systemClock.now() - started),
       interrupted: stop.reason === 'interrupted',
       ...(organizationId === undefined ? {} : { organizationId }),
       ...(reason === undefined ? {} : { reason }),
+      ...(types === undefined ? {} : { controls: controlsOf(types) }),
+      ...(anchored === undefined ? {} : { anchor: { seq: anchored.seq, sha256: anchored.sha256 } }),
     });
   };
   const signals = installSignalHandlers(stop, {
@@ -120,7 +175,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         io.stderr(planAgeLine(prepared.saved.createdAt, new Date(), prepared.saved.caller?.arn));
     }
     audit = createAuditLog(destination, runId, { redactor, onFailure: () => stop.stop('audit-log-failed') });
-    audit.runStart(startFields(options, inputs, prepared, io.env));
+    audit.runStart({ ...startFields(options, inputs, prepared, io.env), ...extraStart });
 
     const result = await executeRun(
       prepared,
@@ -140,6 +195,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         mask: redactor.mask,
         redactionKeyId: redactor.keyId,
         onProgress: progress.update,
+        ...(outputs?.onContactRead === undefined ? {} : { onContactRead: outputs.onContactRead }),
       },
     );
     progress.finish(finalProgressLine(result.report));
@@ -148,26 +204,31 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
     organizationId = result.organization.id;
     const ending = { report: result.report, refusal: result.refusal, stopped: stop.reason };
     exitCode = exitCodeForRun(ending, options.detailedExitcode);
-    const failures = [...failureReasons(ending), ...(await writeOutputs(result, redactor, options, io))];
+    const written =
+      outputs === undefined
+        ? await writeOutputs(result, redactor, options, io)
+        : await outputs.write(result, { redactor, clients });
+    const failures = [...failureReasons(ending), ...written];
     if (audit.failure !== null) failures.unshift(audit.failure.message);
     if (failures.length > 0) {
       if (exitCode !== EXIT.interrupted) exitCode = EXIT.failure;
       reason = failures.join('; ');
       for (const failure of failures) io.stderr(`error: ${failure}\n`);
     }
-    return exitCode;
   } catch (error) {
     progress.finish();
     exitCode = exitCodeForError(error);
     reason = describeError(error, io.env).replace(/\n/g, '; ');
     reportError(error, io);
-    return exitCode;
   } finally {
+    await anchorHead();
     endRun();
     signals.dispose();
     destination.close();
     for (const client of Object.values(clients ?? {})) client.destroy();
   }
+  // After the finally: a failed anchor changes the exit code.
+  return exitCode;
 }
 
 /** Selectors that match nothing, on stderr like lint warnings (the plan and step summary list them too). */

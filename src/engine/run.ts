@@ -29,6 +29,7 @@ import { checkMaxChanges, type MaxChangesRefusal } from './max-changes.js';
 import { listRunAccounts, preflight, streamRunAccounts, trackListing } from './observe.js';
 import { paceRunClients } from './pacing.js';
 import type { PreparedRun } from './prepare.js';
+import { type ContactReadListener, timeReads } from './read-times.js';
 import {
   checkPlanOrganization,
   type MaskFn,
@@ -78,6 +79,8 @@ export interface RunDeps {
   /** `keyFingerprint` of the run's redaction key, recorded in the report so a saved plan's masks can be checked. */
   redactionKeyId: string;
   onProgress?: (progress: RunProgress) => void;
+  /** When each contact read answered (`enforce report`'s readAt). */
+  onContactRead?: ContactReadListener;
 }
 
 /** What a run found and did: the report (the SPEC JSON document) and a refusal, if the guard refused. */
@@ -110,7 +113,10 @@ export async function executeRun(
     options,
     deps,
     decision,
-    gateway: createContactsGateway(deps.clients.account, prepared.caller.accountId),
+    gateway: timeReads(
+      createContactsGateway(deps.clients.account, prepared.caller.accountId),
+      deps.onContactRead,
+    ),
     concurrency: options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY,
     maxChanges: options.maxChanges ?? policy.settings.maxChanges,
   };

@@ -36,3 +36,8 @@ export const CONTROLS_BY_TYPE: Readonly<Record<ContactType, readonly Control[]>>
 export function controlIds(type: ContactType): string[] {
   return CONTROLS_BY_TYPE[type].map((control) => control.id);
 }
+
+/** `{ SECURITY: ['CIS-1.2', 'SecurityHub-Account.1'], BILLING: [] }` for the types a run manages (run.end). */
+export function controlsOf(types: readonly ContactType[]): Partial<Record<ContactType, string[]>> {
+  return Object.fromEntries(types.map((type) => [type, controlIds(type)]));
+}

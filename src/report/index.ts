@@ -1,10 +1,10 @@
 import { renderCsv } from './csv.js';
+import type { ReportFormat } from './formats.js';
 import { renderHtml } from './html.js';
 import { renderOcsf } from './ocsf.js';
 import { buildComplianceRows, type RedactField, type ReportInput } from './rows.js';
 
-export const REPORT_FORMATS = ['csv', 'ocsf', 'html'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 export interface RenderReportInput {
   report: ReportInput;

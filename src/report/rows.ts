@@ -60,7 +60,8 @@ export interface ReportAccount {
 }
 
 export type ReportItem =
-  | { type: ContactType; status: 'compliant'; contact: Contact; readAt: string }
+  /** `contact` is null when the policy wants the type absent and the account has none. */
+  | { type: ContactType; status: 'compliant'; contact: Contact | null; readAt: string }
   | {
       type: ContactType;
       status: 'drift';
@@ -95,7 +96,7 @@ export function buildComplianceRows(input: ReportInput, redact: RedactField): Co
             reason: '',
             changedFields: [],
             readAt: item.readAt,
-            contact: masked(item.contact),
+            contact: item.contact === null ? null : masked(item.contact),
           };
         case 'drift':
           return {

@@ -207,7 +207,7 @@ describe('unknown commands', () => {
 
   it('a word near no command says so and lists the commands', () => {
     expect(() => parseInvocation(['frobnicate'], quiet)).toThrow(
-      "unknown command 'frobnicate': the commands are plan, apply, validate, explain, audit, package-lambda, help (see enforce --help)",
+      "unknown command 'frobnicate': the commands are plan, apply, validate, explain, report, audit, package-lambda, help (see enforce --help)",
     );
   });
 

@@ -10,7 +10,6 @@ import {
   ACTIONS,
   type Account,
   CONTACT_FIELDS,
-  CONTACT_TYPES,
   type Contact,
   type ContactField,
   fieldsOf,
@@ -89,8 +88,8 @@ const PlanFileSchema = z
   })
   .superRefine((plan, ctx) => {
     // Each item's values must be of the kind its type says: a primary contact only on PRIMARY items.
-    plan.accounts.forEach((account, a) =>
-      account.items.forEach((item, i) => {
+    for (const [a, account] of plan.accounts.entries()) {
+      for (const [i, item] of account.items.entries()) {
         const fields = fieldsOf(item.type);
         const bad = [item.before, item.after].some(
           (values) => values !== null && !Object.keys(values).every((k) => fields.includes(k as ItemField)),
@@ -102,8 +101,8 @@ const PlanFileSchema = z
             path: ['accounts', a, 'items', i],
             message: `the values are not those of a ${item.type} contact`,
           });
-      }),
-    );
+      }
+    }
   });
 
 export type SavedPlan = z.infer<typeof PlanFileSchema>;

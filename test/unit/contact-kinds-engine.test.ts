@@ -384,7 +384,11 @@ describe('pacing of the new operations', () => {
   function fakeClock(): Clock & { sleeps: number[] } {
     let now = 0;
     const sleeps: number[] = [];
-    return { sleeps, now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    };
+    return { sleeps, now: () => now, sleep };
   }
 
   /** Real SDK clients (the middleware stack runs) whose requests are answered 200 without a network. */

@@ -30,6 +30,19 @@ export interface RunCliOptions extends AwsOptions {
   /** False with `--no-color`; whether stdout gets colour is decided with the TTY and env (colorEnabled). */
   color: boolean;
   requestTimeout?: number;
+  /** `--allow-no-security-contact`: `security: absent` is allowed (lint error otherwise). */
+  allowNoSecurityContact: boolean;
+}
+
+/** `enforce init`: read the organization, write a starting policy (issue 12). */
+export interface InitCliOptions extends AwsOptions {
+  policy: string;
+  /** `--types`, unparsed: init-command.ts `parseInitTypes` checks it. */
+  types?: string;
+  force: boolean;
+  logFile: string;
+  progress: boolean;
+  requestTimeout?: number;
 }
 
 export interface ExplainCliOptions extends AwsOptions {
@@ -42,7 +55,8 @@ export interface ExplainCliOptions extends AwsOptions {
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
 export type Invocation =
   | { command: 'run'; options: RunCliOptions }
-  | { command: 'validate'; policy: string; strict: boolean }
+  | { command: 'validate'; policy: string; strict: boolean; allowNoSecurityContact: boolean }
+  | { command: 'init'; options: InitCliOptions }
   | { command: 'explain'; accountId: string; options: ExplainCliOptions }
   | { command: 'audit-verify'; file: string; since?: string }
   | { command: 'package-lambda'; policy: string; out: string }
@@ -57,6 +71,7 @@ Examples:
   $ enforce apply --plan plan.json                 # apply exactly the reviewed plan
   $ enforce plan --output json --redact            # machine-readable, contact values masked
   $ enforce validate --policy policy/contacts.yaml # check the policy offline
+  $ enforce init --types security,operations       # write a starting policy from the organization
   $ enforce explain 111111111111                   # why does this account get this contact?
   $ enforce help apply                             # the options of one command
 
@@ -66,7 +81,16 @@ organization, 64 usage, 65 invalid policy, 130 interrupted.
 In CI, run the locally installed bin (npx --no-install enforce), never a bare \`npx enforce\`: the npm
 name "enforce" belongs to an unrelated package; this one is ${PACKAGE_NAME}.`;
 
-const SUBCOMMANDS = ['plan', 'apply', 'validate', 'explain', 'audit', 'package-lambda', 'help'] as const;
+const SUBCOMMANDS = [
+  'plan',
+  'apply',
+  'validate',
+  'init',
+  'explain',
+  'audit',
+  'package-lambda',
+  'help',
+] as const;
 
 /** Beyond this, more parallel accounts only queue for the same per-caller tokens. */
 export const MAX_CONCURRENCY = 64;
@@ -152,8 +176,13 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): 
     )
     .option('--no-progress', 'no progress display on stderr')
     .option('--no-color', 'no colour on stdout (also NO_COLOR=1)')
-    .option('--strict', 'treat contact-quality warnings as errors (exit 65)');
+    .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
+    .option(ALLOW_NO_SECURITY_CONTACT, ALLOW_NO_SECURITY_CONTACT_HELP);
 }
+
+const ALLOW_NO_SECURITY_CONTACT = '--allow-no-security-contact';
+const ALLOW_NO_SECURITY_CONTACT_HELP =
+  'allow `security: absent` (CIS 1.2 and Security Hub Account.1 require a Security contact)';
 
 /**
  * Parses argv into an Invocation. Help and version are printed through `write` and give `{command:'done'}`;
@@ -203,8 +232,47 @@ export function parseInvocation(
     .description('check the policy offline (no AWS calls)')
     .option('--policy <path>', 'policy file', DEFAULT_POLICY)
     .option('--strict', 'treat contact-quality warnings as errors')
-    .action((raw: { policy: string; strict?: boolean }) => {
-      invocation = { command: 'validate', policy: raw.policy, strict: raw.strict === true };
+    .option(ALLOW_NO_SECURITY_CONTACT, ALLOW_NO_SECURITY_CONTACT_HELP)
+    .action((raw: { policy: string; strict?: boolean; allowNoSecurityContact?: boolean }) => {
+      invocation = {
+        command: 'validate',
+        policy: raw.policy,
+        strict: raw.strict === true,
+        allowNoSecurityContact: raw.allowNoSecurityContact === true,
+      };
+    });
+
+  program
+    .command('init')
+    .description(
+      'read the organization (like a dry-run) and write a starting policy: the most common contact per type, overrides where accounts differ',
+    )
+    .option('--policy <path>', 'policy file to write', DEFAULT_POLICY)
+    .option('--types <types>', 'types to write, comma-separated (default: security,operations,billing)')
+    .option('--force', 'overwrite an existing policy file')
+    .option('--log-file <path>', 'audit log (NDJSON, appended)', DEFAULT_LOG_FILE)
+    .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
+    .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
+    .option(
+      '--request-timeout <seconds>',
+      'bound every attempt of every AWS request (default 30)',
+      boundedInt('--request-timeout', 1, 900),
+    )
+    .option('--no-progress', 'no progress display on stderr')
+    .action((raw: Record<string, unknown>) => {
+      invocation = {
+        command: 'init',
+        options: {
+          policy: raw.policy as string,
+          types: raw.types as string | undefined,
+          force: raw.force === true,
+          logFile: raw.logFile as string,
+          progress: raw.progress !== false,
+          region: raw.region as string | undefined,
+          profile: raw.profile as string | undefined,
+          requestTimeout: raw.requestTimeout as number | undefined,
+        },
+      };
     });
 
   program
@@ -332,5 +400,6 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
     strict: raw.strict === true,
     color: raw.color !== false,
     requestTimeout: raw.requestTimeout as number | undefined,
+    allowNoSecurityContact: raw.allowNoSecurityContact === true,
   };
 }

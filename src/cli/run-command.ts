@@ -20,6 +20,7 @@ import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-c
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
 import { appendStepSummary, checkOutputPaths, describeFsError, writeFileAtomic } from './outputs.js';
+import { checkPolicyErrors } from './policy-errors.js';
 import type { RunCliOptions } from './program.js';
 import { describeError, reportError } from './report-error.js';
 import { installSignalHandlers } from './signals.js';
@@ -94,6 +95,9 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
 
   try {
     inputs = await readRunInputs({ policyFile: options.policy, planFile: options.plan });
+    // Issue 12: policy errors (an absent Security contact, a primary phone AWS refuses) before any AWS call.
+    const lintErrorOptions = { allowNoSecurityContact: options.allowNoSecurityContact };
+    checkPolicyErrors(inputs.loaded, lintErrorOptions);
     clients = createClients({
       region: options.region,
       profile: options.profile,
@@ -112,6 +116,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
       fields: options.redact,
       secretValues: prepared.policy.secretValues,
     });
+    checkPolicyErrors(inputs.loaded, lintErrorOptions, prepared.policy);
     reportLint(prepared.lint, options.strict, io, redactor);
     if (prepared.saved !== null) {
       checkPlanMasks(prepared.saved, options.plan!, redactor.keyId);

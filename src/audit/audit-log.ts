@@ -1,8 +1,8 @@
 import pino, { type Logger } from 'pino';
 import type { Redactor } from '../core/redact.js';
 import {
-  type ContactType,
   type ItemError,
+  type ItemType,
   itemKey,
   type Mode,
   type PolicyWarning,
@@ -41,7 +41,7 @@ export interface AuditLog {
     attempts: number,
     written: boolean | null,
   ): void;
-  accountError(accountId: string, accountName: string, type: ContactType, error: ItemError): void;
+  accountError(accountId: string, accountName: string, type: ItemType, error: ItemError): void;
   /** For a forced exit: every write in flight gets `change.failed` with `written: null`. */
   abandonInFlight(): void;
   runEnd(fields: RunEndFields): void;
@@ -142,14 +142,16 @@ export function createAuditLog(
     }
   };
 
+  // A delete has no `after`; a create no `before`. The primary contact (`type: PRIMARY`) carries its own
+  // field names, masked by the same redactor.
   const itemFields = (item: WriteItem, accountName: string) => ({
     accountId: item.accountId,
     accountName,
     type: item.type,
     action: item.action,
-    before: redactor.contact(item.action === 'update' ? item.before : null),
-    after: redactor.contact(item.after),
-    changedFields: item.changedFields,
+    before: redactor.contact(item.action === 'create' ? null : item.before),
+    after: redactor.contact(item.action === 'delete' ? null : item.after),
+    changedFields: item.action === 'delete' ? [] : item.changedFields,
   });
 
   const changeFailed: AuditLog['changeFailed'] = (item, accountName, error, attempts, written) => {

@@ -18,7 +18,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }
       case 'validate': {
         const { validateCommand } = await import('./validate-command.js');
-        return await validateCommand(invocation.policy, invocation.strict, io);
+        return await validateCommand(invocation.policy, invocation.strict, io, {
+          allowNoSecurityContact: invocation.allowNoSecurityContact,
+        });
+      }
+      case 'init': {
+        const { initCommand } = await import('./init-command.js');
+        return await initCommand(invocation.options, io);
       }
       case 'explain': {
         const { explainCommand } = await import('./explain-command.js');

@@ -31,6 +31,19 @@ export interface RunCliOptions extends AwsOptions {
   /** False with `--no-color`; whether stdout gets colour is decided with the TTY and env (colorEnabled). */
   color: boolean;
   requestTimeout?: number;
+  /** `--allow-no-security-contact`: `security: absent` is allowed (lint error otherwise). */
+  allowNoSecurityContact: boolean;
+}
+
+/** `enforce init`: read the organization, write a starting policy (issue 12). */
+export interface InitCliOptions extends AwsOptions {
+  policy: string;
+  /** `--types`, unparsed: init-command.ts `parseInitTypes` checks it. */
+  types?: string;
+  force: boolean;
+  logFile: string;
+  progress: boolean;
+  requestTimeout?: number;
 }
 
 export interface ExplainCliOptions extends AwsOptions {
@@ -54,12 +67,14 @@ export interface ReportCliOptions extends AwsOptions {
   progress: boolean;
   strict: boolean;
   requestTimeout?: number;
+  allowNoSecurityContact: boolean;
 }
 
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
 export type Invocation =
   | { command: 'run'; options: RunCliOptions }
-  | { command: 'validate'; policy: string; strict: boolean }
+  | { command: 'validate'; policy: string; strict: boolean; allowNoSecurityContact: boolean }
+  | { command: 'init'; options: InitCliOptions }
   | { command: 'explain'; accountId: string; options: ExplainCliOptions }
   | { command: 'audit-verify'; file: string; since?: string }
   | { command: 'report'; options: ReportCliOptions }
@@ -75,6 +90,7 @@ Examples:
   $ enforce apply --plan plan.json                 # apply exactly the reviewed plan
   $ enforce plan --output json --redact            # machine-readable, contact values masked
   $ enforce validate --policy policy/contacts.yaml # check the policy offline
+  $ enforce init --types security,operations       # write a starting policy from the organization
   $ enforce explain 111111111111                   # why does this account get this contact?
   $ enforce report --format html --out report.html # compliance evidence for an auditor (csv, ocsf, html)
   $ enforce help apply                             # the options of one command
@@ -89,6 +105,7 @@ const SUBCOMMANDS = [
   'plan',
   'apply',
   'validate',
+  'init',
   'explain',
   'report',
   'audit',
@@ -185,10 +202,15 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply' | 
       boundedInt('--request-timeout', 1, 900),
     )
     .option('--no-progress', 'no progress display on stderr')
-    .option('--strict', 'treat contact-quality warnings as errors (exit 65)');
+    .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
+    .option(ALLOW_NO_SECURITY_CONTACT, ALLOW_NO_SECURITY_CONTACT_HELP);
   if (mode !== 'report') command.option('--no-color', 'no colour on stdout (also NO_COLOR=1)');
   return command;
 }
+
+const ALLOW_NO_SECURITY_CONTACT = '--allow-no-security-contact';
+const ALLOW_NO_SECURITY_CONTACT_HELP =
+  'allow `security: absent` (CIS 1.2 and Security Hub Account.1 require a Security contact)';
 
 /**
  * Parses argv into an Invocation. Help and version are printed through `write` and give `{command:'done'}`;
@@ -257,8 +279,47 @@ export function parseInvocation(
     .description('check the policy offline (no AWS calls)')
     .option('--policy <path>', 'policy file', DEFAULT_POLICY)
     .option('--strict', 'treat contact-quality warnings as errors')
-    .action((raw: { policy: string; strict?: boolean }) => {
-      invocation = { command: 'validate', policy: raw.policy, strict: raw.strict === true };
+    .option(ALLOW_NO_SECURITY_CONTACT, ALLOW_NO_SECURITY_CONTACT_HELP)
+    .action((raw: { policy: string; strict?: boolean; allowNoSecurityContact?: boolean }) => {
+      invocation = {
+        command: 'validate',
+        policy: raw.policy,
+        strict: raw.strict === true,
+        allowNoSecurityContact: raw.allowNoSecurityContact === true,
+      };
+    });
+
+  program
+    .command('init')
+    .description(
+      'read the organization (like a dry-run) and write a starting policy: the most common contact per type, overrides where accounts differ',
+    )
+    .option('--policy <path>', 'policy file to write', DEFAULT_POLICY)
+    .option('--types <types>', 'types to write, comma-separated (default: security,operations,billing)')
+    .option('--force', 'overwrite an existing policy file')
+    .option('--log-file <path>', 'audit log (NDJSON, appended)', DEFAULT_LOG_FILE)
+    .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
+    .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
+    .option(
+      '--request-timeout <seconds>',
+      'bound every attempt of every AWS request (default 30)',
+      boundedInt('--request-timeout', 1, 900),
+    )
+    .option('--no-progress', 'no progress display on stderr')
+    .action((raw: Record<string, unknown>) => {
+      invocation = {
+        command: 'init',
+        options: {
+          policy: raw.policy as string,
+          types: raw.types as string | undefined,
+          force: raw.force === true,
+          logFile: raw.logFile as string,
+          progress: raw.progress !== false,
+          region: raw.region as string | undefined,
+          profile: raw.profile as string | undefined,
+          requestTimeout: raw.requestTimeout as number | undefined,
+        },
+      };
     });
 
   program
@@ -386,6 +447,7 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
     strict: raw.strict === true,
     color: raw.color !== false,
     requestTimeout: raw.requestTimeout as number | undefined,
+    allowNoSecurityContact: raw.allowNoSecurityContact === true,
   };
 }
 
@@ -409,5 +471,6 @@ function toReportOptions(raw: Record<string, unknown>): ReportCliOptions {
     progress: raw.progress !== false,
     strict: raw.strict === true,
     requestTimeout: raw.requestTimeout as number | undefined,
+    allowNoSecurityContact: raw.allowNoSecurityContact === true,
   };
 }

@@ -64,6 +64,7 @@ function dryRunOptions(options: ReportCliOptions): RunCliOptions {
     strict: options.strict,
     color: false,
     requestTimeout: options.requestTimeout,
+    allowNoSecurityContact: options.allowNoSecurityContact,
   };
 }
 

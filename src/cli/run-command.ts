@@ -24,6 +24,7 @@ import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-c
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
 import { appendStepSummary, checkOutputPaths, describeFsError, writeFileAtomic } from './outputs.js';
+import { checkPolicyErrors } from './policy-errors.js';
 import type { RunCliOptions } from './program.js';
 import { describeError, reportError } from './report-error.js';
 import { installSignalHandlers } from './signals.js';
@@ -149,6 +150,9 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
 
   try {
     inputs = await readRunInputs({ policyFile: options.policy, planFile: options.plan });
+    // Issue 12: policy errors (an absent Security contact, a primary phone AWS refuses) before any AWS call.
+    const lintErrorOptions = { allowNoSecurityContact: options.allowNoSecurityContact };
+    checkPolicyErrors(inputs.loaded, lintErrorOptions);
     clients = createClients({
       region: options.region,
       profile: options.profile,
@@ -167,6 +171,7 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
       fields: options.redact,
       secretValues: prepared.policy.secretValues,
     });
+    checkPolicyErrors(inputs.loaded, lintErrorOptions, prepared.policy);
     reportLint(prepared.lint, options.strict, io, redactor);
     if (prepared.saved !== null) {
       checkPlanMasks(prepared.saved, options.plan!, redactor.keyId);

@@ -1,4 +1,5 @@
-import { CONTACT_FIELDS, type Contact, type ContactField } from './types.js';
+import { normalisePrimaryField, type PrimaryField } from './primary.js';
+import { CONTACT_FIELDS, type Contact, type ContactField, type ItemField } from './types.js';
 
 /**
  * SPEC comparison rules: surrounding whitespace never counts; email is case-insensitive (AWS stores what
@@ -26,4 +27,15 @@ export function changedFields(before: Contact, after: Contact): ContactField[] {
 
 export function contactsEqual(a: Contact, b: Contact): boolean {
   return changedFields(a, b).length === 0;
+}
+
+function isContactField(field: ItemField): field is ContactField {
+  return (CONTACT_FIELDS as readonly string[]).includes(field);
+}
+
+/** The comparison rule of a field of either kind (`phone` is the same rule in both). */
+export function normaliseItemField(field: ItemField, value: string): string {
+  return isContactField(field)
+    ? normaliseField(field, value)
+    : normalisePrimaryField(field as PrimaryField, value);
 }

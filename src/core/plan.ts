@@ -1,10 +1,11 @@
 import { changedFields } from './normalise.js';
 import {
   CONTACT_FIELDS,
-  CONTACT_TYPES,
   type Contact,
   type ContactType,
+  ITEM_TYPES,
   type ItemError,
+  type ItemType,
   itemKey,
   NOT_WRITTEN_REASONS,
   type NotWrittenReason,
@@ -51,16 +52,20 @@ export function planItem(
 }
 
 /** An item that could not be planned because something about its account could not be read. */
-export function errorItem(accountId: string, type: ContactType, error: ItemError): PlannedItem {
-  return { accountId, type, action: 'error', error };
+export function errorItem(accountId: string, type: ItemType, error: ItemError): PlannedItem {
+  return type === 'PRIMARY'
+    ? { accountId, type, action: 'error', error }
+    : { accountId, type, action: 'error', error };
 }
 
-export function skipItem(accountId: string, type: ContactType, reason: SkipReason): PlannedItem {
-  return { accountId, type, action: 'skip', reason };
+export function skipItem(accountId: string, type: ItemType, reason: SkipReason): PlannedItem {
+  return type === 'PRIMARY'
+    ? { accountId, type, action: 'skip', reason }
+    : { accountId, type, action: 'skip', reason };
 }
 
 export function isWrite(item: PlannedItem): item is WriteItem {
-  return item.action === 'create' || item.action === 'update';
+  return isWriteAction(item.action);
 }
 
 /**
@@ -71,12 +76,13 @@ export function reportItem(item: PlannedItem, outcome: WriteOutcome | undefined)
   const base = { accountId: item.accountId, type: item.type, action: item.action };
   switch (item.action) {
     case 'create':
-    case 'update': {
+    case 'update':
+    case 'delete': {
       const fields = {
         ...base,
-        before: item.action === 'update' ? item.before : null,
-        after: item.after,
-        changedFields: item.changedFields,
+        before: item.action === 'create' ? null : item.before,
+        after: item.action === 'delete' ? null : item.after,
+        changedFields: item.action === 'delete' ? [] : item.changedFields,
       };
       if (outcome === undefined) return { ...fields, result: 'planned', reason: null, error: null };
       switch (outcome.kind) {
@@ -157,6 +163,7 @@ export function summarise(accounts: readonly ReportAccount[]): Summary {
     inSync: 0,
     create: 0,
     update: 0,
+    delete: 0,
     skipped: 0,
     failed: 0,
     applied: 0,
@@ -167,6 +174,7 @@ export function summarise(accounts: readonly ReportAccount[]): Summary {
       summary.items += 1;
       if (it.action === 'create') summary.create += 1;
       if (it.action === 'update') summary.update += 1;
+      if (it.action === 'delete') summary.delete += 1;
       if (it.result === 'unchanged') summary.inSync += 1;
       if (it.result === 'skipped') summary.skipped += 1;
       if (it.result === 'failed') summary.failed += 1;
@@ -178,18 +186,30 @@ export function summarise(accounts: readonly ReportAccount[]): Summary {
   return summary;
 }
 
-function isWriteAction(action: ReportItem['action']): boolean {
-  return action === 'create' || action === 'update';
+/** The actions that send a write to AWS: what max-changes counts and the write queue runs. */
+export function isWriteAction(action: ReportItem['action']): boolean {
+  switch (action) {
+    case 'create':
+    case 'update':
+    case 'delete':
+      return true;
+    case 'noop':
+    case 'skip':
+    case 'error':
+      return false;
+    default:
+      return assertNever(action);
+  }
 }
 
 export function isNotWrittenReason(reason: string): reason is NotWrittenReason {
   return (NOT_WRITTEN_REASONS as readonly string[]).includes(reason);
 }
 
-const TYPE_ORDER = Object.fromEntries(CONTACT_TYPES.map((t, i) => [t, i])) as Record<ContactType, number>;
+const TYPE_ORDER = Object.fromEntries(ITEM_TYPES.map((t, i) => [t, i])) as Record<ItemType, number>;
 
 /** Accounts sorted by id and items by type order, so output is stable whatever order reads finished in. */
-export function sortAccounts<A extends { accountId: string; items: { type: ContactType }[] }>(
+export function sortAccounts<A extends { accountId: string; items: { type: ItemType }[] }>(
   accounts: A[],
 ): A[] {
   for (const a of accounts) a.items.sort((x, y) => TYPE_ORDER[x.type] - TYPE_ORDER[y.type]);

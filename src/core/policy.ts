@@ -72,6 +72,9 @@ export interface Settings {
   rateLimits?: {
     getAlternateContact?: RateLimit;
     putAlternateContact?: RateLimit;
+    deleteAlternateContact?: RateLimit;
+    getContactInformation?: RateLimit;
+    putContactInformation?: RateLimit;
     organizations?: RateLimit;
   };
   auditAnchor?: AuditAnchor;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { normaliseField } from './normalise.js';
-import { CONTACT_FIELDS, type Contact, type ContactField } from './types.js';
+import { normaliseItemField } from './normalise.js';
+import { type ContactField, ITEM_FIELDS, type ItemField, type ItemValues } from './types.js';
 
 /**
  * Masks contact values (personal data). `--redact` masks every field (`--redact=email,phone` only those);
@@ -14,7 +14,10 @@ import { CONTACT_FIELDS, type Contact, type ContactField } from './types.js';
  * is reversed by trying every number of its country in seconds. Without the key, a mask says nothing.
  */
 
-/** Which contact fields are masked: every one (`--redact`), some (`--redact=email,phone`), none. */
+/**
+ * Which contact fields are masked: every one (`--redact`, the primary contact's fields included), some
+ * (`--redact=email,phone`: `phone` is the primary contact's phone too), none.
+ */
 export type RedactFields = 'all' | 'none' | readonly ContactField[];
 
 export interface Redactor {
@@ -22,10 +25,11 @@ export interface Redactor {
   /** `keyFingerprint` of this run's key: what a saved plan records to say which key made its masks. */
   readonly keyId: string;
   /** The value as outputs show it: masked when its field is in scope or it is a SecureString value. */
-  field(field: ContactField, value: string): string;
-  contact<C extends Contact | null>(contact: C): C;
+  field(field: ItemField, value: string): string;
+  /** Every field of an alternate or a primary contact through `field`. */
+  contact<C extends ItemValues | null>(contact: C): C;
   /** Always the mask, whatever the scope: to compare a current value with a mask a saved plan holds. */
-  mask(field: ContactField, value: string): string;
+  mask(field: ItemField, value: string): string;
 }
 
 export type RedactKey = Buffer | string;
@@ -48,8 +52,8 @@ function hmacHex(key: RedactKey, text: string): string {
   return createHmac('sha256', key).update(text, 'utf8').digest('hex');
 }
 
-export function maskValue(field: ContactField, value: string, key: RedactKey): string {
-  return `[redacted:${hmacHex(key, normaliseField(field, value)).slice(0, 8)}]`;
+export function maskValue(field: ItemField, value: string, key: RedactKey): string {
+  return `[redacted:${hmacHex(key, normaliseItemField(field, value)).slice(0, 8)}]`;
 }
 
 export function isMask(text: string): boolean {
@@ -85,10 +89,10 @@ export function makeRunKey(
 }
 
 /** Whether the scope masks this field (SecureString values are masked whatever it says). */
-export function redactsField(fields: RedactFields, field: ContactField): boolean {
+export function redactsField(fields: RedactFields, field: ItemField): boolean {
   if (fields === 'all') return true;
   if (fields === 'none') return false;
-  return fields.includes(field);
+  return (fields as readonly ItemField[]).includes(field);
 }
 
 export function createRedactor(options: {
@@ -98,16 +102,16 @@ export function createRedactor(options: {
 }): Redactor {
   const { key, fields } = options;
   const secretsByField = new Map(
-    CONTACT_FIELDS.map((field) => [
+    ITEM_FIELDS.map((field) => [
       field,
-      new Set(options.secretValues.map((v) => normaliseField(field, v))),
+      new Set(options.secretValues.map((v) => normaliseItemField(field, v))),
     ]),
   );
-  const isSecret = (field: ContactField, value: string) =>
-    secretsByField.get(field)?.has(normaliseField(field, value)) ?? false;
+  const isSecret = (field: ItemField, value: string) =>
+    secretsByField.get(field)?.has(normaliseItemField(field, value)) ?? false;
 
-  const mask = (name: ContactField, value: string) => maskValue(name, value, key);
-  const field = (name: ContactField, value: string) =>
+  const mask = (name: ItemField, value: string) => maskValue(name, value, key);
+  const field = (name: ItemField, value: string) =>
     redactsField(fields, name) || isSecret(name, value) ? mask(name, value) : value;
 
   return {
@@ -115,14 +119,12 @@ export function createRedactor(options: {
     keyId: keyFingerprint(key),
     field,
     mask,
-    contact<C extends Contact | null>(contact: C): C {
+    contact<C extends ItemValues | null>(contact: C): C {
       if (contact === null) return contact;
-      return {
-        name: field('name', contact.name),
-        title: field('title', contact.title),
-        email: field('email', contact.email),
-        phone: field('phone', contact.phone),
-      } as C;
+      // Every key the values carry, in their order (an unset optional primary field stays unset).
+      return Object.fromEntries(
+        Object.entries(contact).map(([name, value]) => [name, field(name as ItemField, String(value))]),
+      ) as C;
     },
   };
 }

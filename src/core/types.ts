@@ -2,6 +2,9 @@
  * Domain types shared by the pure core, the AWS adapters and the renderers.
  * Nothing here knows about the SDK, the file system or argv.
  */
+import { PRIMARY_FIELDS, type PrimaryContact, type PrimaryField } from './primary.js';
+
+export { PRIMARY_FIELDS, type PrimaryContact, type PrimaryField } from './primary.js';
 
 /** The alternate contact types AWS supports, in the order we report them. */
 export const CONTACT_TYPES = ['SECURITY', 'OPERATIONS', 'BILLING'] as const;
@@ -17,6 +20,28 @@ export type PolicyContactKey = (typeof POLICY_KEY_BY_TYPE)[ContactType];
 
 export const CONTACT_FIELDS = ['name', 'title', 'email', 'phone'] as const;
 export type ContactField = (typeof CONTACT_FIELDS)[number];
+
+/**
+ * What a plan item is about: one alternate contact type, or the primary contact (issue 12). Items are
+ * reported in this order.
+ */
+export const ITEM_TYPES = [...CONTACT_TYPES, 'PRIMARY'] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
+/** A field of either kind of contact (the primary contact's field names differ, except `phone`). */
+export type ItemField = ContactField | PrimaryField;
+export const ITEM_FIELDS: readonly ItemField[] = [...new Set([...CONTACT_FIELDS, ...PRIMARY_FIELDS])];
+/** The values an item carries: an alternate contact, or the primary contact. */
+export type ItemValues = Contact | PrimaryContact;
+
+/** The fields of an item's values, in the order views show them. */
+export function fieldsOf(type: ItemType): readonly ItemField[] {
+  return type === 'PRIMARY' ? PRIMARY_FIELDS : CONTACT_FIELDS;
+}
+
+/** One field of an item's values ('' for an optional primary field that is not set). */
+export function fieldValue(values: ItemValues, field: ItemField): string {
+  return (values as Partial<Record<ItemField, string>>)[field] ?? '';
+}
 
 /** One alternate contact. PutAlternateContact requires all four fields. */
 export interface Contact {
@@ -60,13 +85,16 @@ export interface ItemError {
   message: string;
 }
 
-/** Observation of one contact type of one account. */
-export type ObservedContact =
-  | { kind: 'present'; contact: Contact }
+/** Observation of one contact of one account. */
+export type Observed<C> =
+  | { kind: 'present'; contact: C }
   | { kind: 'missing' }
   | { kind: 'error'; error: ItemError };
+export type ObservedContact = Observed<Contact>;
+export type ObservedPrimary = Observed<PrimaryContact>;
 
-export const ACTIONS = ['create', 'update', 'noop', 'skip', 'error'] as const;
+/** `delete`: the policy sets an alternate type `absent` and the account has one (DeleteAlternateContact). */
+export const ACTIONS = ['create', 'update', 'delete', 'noop', 'skip', 'error'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /**
@@ -105,22 +133,28 @@ export type NotWrittenReason = (typeof NOT_WRITTEN_REASONS)[number];
 export type Reason = SkipReason | NotWrittenReason;
 export const REASONS: readonly Reason[] = [...SKIP_REASONS, ...NOT_WRITTEN_REASONS];
 
-interface ItemKey {
-  accountId: string;
-  type: ContactType;
-}
+/** The actions every kind of item can have; `K` is the key, `C` the values, `F` their field names. */
+type KindItem<K, C, F> =
+  | (K & { action: 'create'; after: C; changedFields: F[] })
+  | (K & { action: 'update'; before: C; after: C; changedFields: F[] })
+  /** In sync; `current` is null when the policy wants the type absent and the account has none. */
+  | (K & { action: 'noop'; current: C | null })
+  | (K & { action: 'skip'; reason: SkipReason })
+  | (K & { action: 'error'; error: ItemError });
+
+/** An alternate contact type's item: the only kind that can be deleted. */
+export type AlternateItem =
+  | KindItem<{ accountId: string; type: ContactType }, Contact, ContactField>
+  | { accountId: string; type: ContactType; action: 'delete'; before: Contact };
+
+/** The primary contact's item: the Account API cannot delete it. */
+export type PrimaryItem = KindItem<{ accountId: string; type: 'PRIMARY' }, PrimaryContact, PrimaryField>;
 
 /** One account-and-type decision of the plan. Immutable: what happened to it is a WriteOutcome. */
-export type PlannedItem =
-  | (ItemKey & { action: 'create'; after: Contact; changedFields: ContactField[] })
-  | (ItemKey & { action: 'update'; before: Contact; after: Contact; changedFields: ContactField[] })
-  /** In sync; `current` is null when the policy wants the type absent and the account has none. */
-  | (ItemKey & { action: 'noop'; current: Contact | null })
-  | (ItemKey & { action: 'skip'; reason: SkipReason })
-  | (ItemKey & { action: 'error'; error: ItemError });
+export type PlannedItem = AlternateItem | PrimaryItem;
 
 /** A planned item that writes to AWS. */
-export type WriteItem = Extract<PlannedItem, { action: 'create' | 'update' }>;
+export type WriteItem = Extract<PlannedItem, { action: 'create' | 'update' | 'delete' }>;
 
 export interface PlannedAccount {
   accountId: string;
@@ -141,7 +175,7 @@ export type WriteOutcome =
 /** Outcomes by item; the key is `itemKey(item)`. */
 export type Outcomes = ReadonlyMap<string, WriteOutcome>;
 
-export function itemKey(item: { accountId: string; type: ContactType }): string {
+export function itemKey(item: { accountId: string; type: ItemType }): string {
   return `${item.accountId}/${item.type}`;
 }
 
@@ -151,12 +185,13 @@ export type Result = (typeof RESULTS)[number];
 /** One item of the SPEC JSON document: the plan and, in apply mode, its outcome, flattened. */
 export interface ReportItem {
   accountId: string;
-  type: ContactType;
+  type: ItemType;
   action: Action;
   result: Result;
-  before: Contact | null;
-  after: Contact | null;
-  changedFields: ContactField[];
+  /** Values of the kind `type` says: a Contact, or a PrimaryContact for `PRIMARY`. */
+  before: ItemValues | null;
+  after: ItemValues | null;
+  changedFields: ItemField[];
   reason: Reason | null;
   error: ItemError | null;
 }
@@ -180,6 +215,7 @@ export interface Summary {
   inSync: number;
   create: number;
   update: number;
+  delete: number;
   skipped: number;
   failed: number;
   applied: number;

@@ -1,6 +1,8 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { contactsEqual } from '../core/normalise.js';
-import type { Contact, ItemError, WriteItem, WriteOutcome } from '../core/types.js';
+import { assertNever } from '../core/plan.js';
+import { changedPrimaryFields } from '../core/primary.js';
+import type { ItemError, Observed, WriteItem, WriteOutcome } from '../core/types.js';
 import { AwsCallError, WriteNotSentError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { ContactsGateway } from './contacts-gateway.js';
@@ -24,8 +26,8 @@ const READ_BACK_MISMATCH: ItemError = {
 };
 
 /**
- * Writes one create/update item, then reads it back: `applied` only when AWS now holds the desired
- * contact. Logs `change.started` before the write is sent and one outcome line after. Never throws: one
+ * Writes one item (create/update of an alternate or the primary contact, or a delete), then reads it
+ * back: `applied` only when AWS now holds the desired contact (for a delete: none). Logs `change.started` before the write is sent and one outcome line after. Never throws: one
  * account's failure never stops the others.
  */
 export async function applyItem(
@@ -48,15 +50,74 @@ export async function applyItem(
   return outcome;
 }
 
+/** How one kind of write is sent and confirmed: the operation (for errors), the call, one read-back. */
+interface WriteOps {
+  operation: string;
+  send(): Promise<{ attempts: number }>;
+  check(): Promise<ReadBack>;
+  mismatch: ItemError;
+}
+
+const READ_BACK_STILL_THERE: ItemError = {
+  code: 'ReadBackMismatch',
+  message: 'the contact read back after the delete is still there',
+};
+
+function opsFor(item: WriteItem, gateway: ContactsGateway): WriteOps {
+  const { accountId } = item;
+  if (item.type === 'PRIMARY') {
+    const desired = item.after;
+    return {
+      operation: 'account:PutContactInformation',
+      send: () => gateway.writePrimary(accountId, desired),
+      check: async () =>
+        verdict(await gateway.readPrimary(accountId), (c) => changedPrimaryFields(c, desired).length === 0),
+      mismatch: READ_BACK_MISMATCH,
+    };
+  }
+  const { type } = item;
+  switch (item.action) {
+    case 'delete':
+      return {
+        operation: 'account:DeleteAlternateContact',
+        send: () => gateway.delete(accountId, type),
+        check: async () => {
+          const observed = await gateway.read(accountId, type);
+          // ResourceNotFound on the read-back is the delete confirmed.
+          if (observed.kind === 'missing') return { kind: 'equal' };
+          return observed.kind === 'error' ? observed : { kind: 'differs' };
+        },
+        mismatch: READ_BACK_STILL_THERE,
+      };
+    case 'create':
+    case 'update': {
+      const desired = item.after;
+      return {
+        operation: 'account:PutAlternateContact',
+        send: () => gateway.write(accountId, type, desired),
+        check: async () => verdict(await gateway.read(accountId, type), (c) => contactsEqual(c, desired)),
+        mismatch: READ_BACK_MISMATCH,
+      };
+    }
+    default:
+      return assertNever(item);
+  }
+}
+
+function verdict<C>(observed: Observed<C>, equal: (contact: C) => boolean): ReadBack {
+  if (observed.kind === 'error') return { kind: 'error', error: observed.error };
+  return observed.kind === 'present' && equal(observed.contact) ? { kind: 'equal' } : { kind: 'differs' };
+}
+
 async function writeAndVerify(item: WriteItem, deps: ApplyDeps): Promise<WriteOutcome> {
-  const desired = item.after;
+  const ops = opsFor(item, deps.gateway);
   let attempts: number;
   try {
-    ({ attempts } = await deps.gateway.write(item.accountId, item.type, desired));
+    ({ attempts } = await ops.send());
   } catch (error) {
     const notSent = findNotSent(error);
     if (notSent !== undefined) return { kind: 'not-written', reason: notSent.reason };
-    const e = AwsCallError.from('account:PutAlternateContact', error);
+    const e = AwsCallError.from(ops.operation, error);
     const failure = { code: e.code, message: e.message };
     const tried = e.attempts ?? 1;
     // A 4xx answer is a refusal: nothing was written. Without an answer (connection lost, timed out) or
@@ -64,7 +125,7 @@ async function writeAndVerify(item: WriteItem, deps: ApplyDeps): Promise<WriteOu
     if (e.httpStatus !== undefined && e.httpStatus >= 400 && e.httpStatus < 500) {
       return { kind: 'failed', error: failure, attempts: tried, written: false };
     }
-    const back = await readBack(item, desired, deps);
+    const back = await readBack(ops, deps);
     if (back.kind === 'equal') return { kind: 'applied', attempts: tried };
     return {
       kind: 'failed',
@@ -74,11 +135,11 @@ async function writeAndVerify(item: WriteItem, deps: ApplyDeps): Promise<WriteOu
     };
   }
 
-  const back = await readBack(item, desired, deps);
+  const back = await readBack(ops, deps);
   if (back.kind === 'equal') return { kind: 'applied', attempts };
   return {
     kind: 'failed',
-    error: back.kind === 'error' ? back.error : READ_BACK_MISMATCH,
+    error: back.kind === 'error' ? back.error : ops.mismatch,
     attempts,
     written: true,
   };
@@ -90,14 +151,12 @@ function findNotSent(error: unknown): WriteNotSentError | undefined {
   return cause instanceof WriteNotSentError ? cause : undefined;
 }
 
-async function readBack(item: WriteItem, desired: Contact, deps: ApplyDeps): Promise<ReadBack> {
+async function readBack(ops: WriteOps, deps: ApplyDeps): Promise<ReadBack> {
   let last: ReadBack = { kind: 'differs' };
   for (const delay of READ_BACK_DELAYS_MS) {
     if (delay > 0) await deps.clock.sleep(delay);
-    const observed = await deps.gateway.read(item.accountId, item.type);
-    if (observed.kind === 'error') return { kind: 'error', error: observed.error };
-    if (observed.kind === 'present' && contactsEqual(observed.contact, desired)) return { kind: 'equal' };
-    last = { kind: 'differs' };
+    last = await ops.check();
+    if (last.kind !== 'differs') return last;
   }
   return last;
 }

@@ -1,6 +1,6 @@
 import type { AccountClient } from '@aws-sdk/client-account';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import type { Settings } from '../core/policy.js';
+import type { RateLimit, Settings } from '../core/policy.js';
 import { WriteNotSentError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { createTokenBucket, DEFAULT_RATE_LIMITS, type RateLimiter } from './rate-limiter.js';
@@ -66,12 +66,15 @@ export function paceRunClients(
   stop: RunStop,
 ): void {
   const limits = { ...DEFAULT_RATE_LIMITS, ...rateLimits };
-  const get = createTokenBucket(limits.getAlternateContact, clock);
-  const put = createTokenBucket(limits.putAlternateContact, clock);
-  const organizations = createTokenBucket(limits.organizations, clock);
+  const bucket = (limit: RateLimit) => createTokenBucket(limit, clock);
+  const organizations = bucket(limits.organizations);
+  // One bucket per Account API operation: AWS's quotas are per operation.
   const byCommand: Record<string, RateLimiter> = {
-    GetAlternateContactCommand: get,
-    PutAlternateContactCommand: put,
+    GetAlternateContactCommand: bucket(limits.getAlternateContact),
+    PutAlternateContactCommand: bucket(limits.putAlternateContact),
+    DeleteAlternateContactCommand: bucket(limits.deleteAlternateContact),
+    GetContactInformationCommand: bucket(limits.getContactInformation),
+    PutContactInformationCommand: bucket(limits.putContactInformation),
   };
   paceClient(clients.account, (command) => byCommand[command], stop);
   paceClient(clients.organizations, () => organizations, stop);

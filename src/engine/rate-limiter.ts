@@ -9,6 +9,9 @@ import type { Clock } from './clock.js';
 export const DEFAULT_RATE_LIMITS = {
   getAlternateContact: { perSecond: 10, burst: 15 },
   putAlternateContact: { perSecond: 5, burst: 8 },
+  deleteAlternateContact: { perSecond: 1, burst: 6 },
+  getContactInformation: { perSecond: 10, burst: 15 },
+  putContactInformation: { perSecond: 5, burst: 8 },
   // AWS publishes no request rate for Organizations and throttles bursts of List* calls (HTTP 400
   // TooManyRequestsException); one shared, modest pace keeps tag and OU reads from being throttled.
   organizations: { perSecond: 5, burst: 10 },

@@ -17,5 +17,9 @@ export function timeReads(
       return observed;
     },
     write: (accountId, type, contact) => gateway.write(accountId, type, contact),
+    delete: (accountId, type) => gateway.delete(accountId, type),
+    // The compliance report covers the alternate contacts (the controls' subject): primary reads untimed.
+    readPrimary: (accountId) => gateway.readPrimary(accountId),
+    writePrimary: (accountId, contact) => gateway.writePrimary(accountId, contact),
   };
 }

@@ -10,6 +10,7 @@ import {
   type Mode,
   type Organization,
   type PlannedAccount,
+  type PolicyWarning,
   type ReportAccount,
   type RunReport,
   type WriteItem,
@@ -19,7 +20,6 @@ import {
   createSeenOrganization,
   findUnmatchedSelectors,
   type SeenOrganization,
-  type SelectorCheck,
 } from '../core/unmatched-selectors.js';
 import { PolicyError } from '../errors.js';
 import { applyItem } from './apply.js';
@@ -121,9 +121,7 @@ export async function executeRun(
     maxChanges: options.maxChanges ?? policy.settings.maxChanges,
   };
   const { accounts, refusal, selectors } =
-    prepared.saved === null
-      ? await planAndApply(run)
-      : { ...(await applySavedPlan(run, prepared.saved)), selectors: { warnings: [], notes: [] } };
+    prepared.saved === null ? await planAndApply(run) : await applySavedPlanChecked(run, prepared.saved);
 
   const report: RunReport = {
     version: 1,
@@ -135,8 +133,7 @@ export async function executeRun(
     caller: prepared.caller,
     redaction: { key: deps.redactionKeyId },
     summary: summarise(accounts),
-    warnings: selectors.warnings,
-    notChecked: selectors.notes.map(({ paths, message }) => ({ paths: [...paths], message })),
+    ...selectors,
     accounts,
   };
   return { report, organization, refusal };
@@ -155,7 +152,7 @@ interface Run {
 /** A fresh run: accounts are planned as they are listed, and (apply) written as soon as they may be. */
 async function planAndApply(
   run: Run,
-): Promise<{ accounts: ReportAccount[]; refusal: MaxChangesRefusal | null; selectors: SelectorCheck }> {
+): Promise<{ accounts: ReportAccount[]; refusal: MaxChangesRefusal | null; selectors: SelectorFindings }> {
   const { prepared, options, deps } = run;
   const { policy } = prepared;
   const source =
@@ -228,20 +225,30 @@ async function planAndApply(
  * Selectors that match no account of the organization are audited and reported; with --strict they
  * reject the policy before anything is written (the writes waited for this check).
  */
-function checkSelectors(run: Run, seen: SeenOrganization): SelectorCheck {
+function checkSelectors(run: Run, seen: SeenOrganization): SelectorFindings {
   const check = findUnmatchedSelectors(run.prepared.policy, seen);
   for (const warning of check.warnings) run.deps.audit.policyWarning(warning);
-  if (run.options.strict === true && check.warnings.length > 0) {
+  refuseUnderStrict(run, check.warnings);
+  return {
+    warnings: check.warnings,
+    notChecked: check.notes.map(({ paths, message }) => ({ paths: [...paths], message })),
+  };
+}
+
+/** What the selector checks found, as the report carries it. */
+type SelectorFindings = Pick<RunReport, 'warnings' | 'notChecked'>;
+
+function refuseUnderStrict(run: Run, warnings: readonly PolicyWarning[]): void {
+  if (run.options.strict === true && warnings.length > 0) {
     const file = run.prepared.loaded.file;
     throw new PolicyError(
-      check.warnings.map((w) => ({
+      warnings.map((w) => ({
         file,
         path: w.path,
         message: `${w.message} [unmatched-selector, --strict]`,
       })),
     );
   }
-  return check;
 }
 
 function queueWrite(run: Run, queue: WriteQueue, item: WriteItem, accountName: string): void {
@@ -251,6 +258,18 @@ function queueWrite(run: Run, queue: WriteQueue, item: WriteItem, accountName: s
 /** Why a write that never ran was not made: the run was stopped before it could start. */
 function stopped(run: Run): 'interrupted' | 'audit-log-failed' {
   return run.deps.stop.reason ?? 'interrupted';
+}
+
+/**
+ * A saved plan's selector warnings were made over the whole organization when it was planned (an apply of
+ * the plan lists only the accounts it writes): they are carried into the apply's report and audit log,
+ * and with --strict they refuse the plan before anything is written.
+ */
+async function applySavedPlanChecked(run: Run, saved: SavedPlan) {
+  const selectors: SelectorFindings = { warnings: saved.warnings ?? [], notChecked: saved.notChecked ?? [] };
+  for (const warning of selectors.warnings) run.deps.audit.policyWarning(warning);
+  refuseUnderStrict(run, selectors.warnings);
+  return { ...(await applySavedPlan(run, saved)), selectors };
 }
 
 /**

@@ -1,67 +1,111 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type DecisionContext, decideAccount } from '../core/desired.js';
-import { contactsEqual, normaliseField } from '../core/normalise.js';
-import { planItem } from '../core/plan.js';
-import { desiredAfter } from '../core/plan-contact.js';
+import { changedFields, normaliseItemField } from '../core/normalise.js';
+import { desiredAfter, desiredPrimaryAfter } from '../core/plan-kinds.js';
 import type { DesiredPolicy } from '../core/policy.js';
+import { changedPrimaryFields, PRIMARY_FIELDS, PRIMARY_REQUIRED_FIELDS } from '../core/primary.js';
 import { isMask } from '../core/redact.js';
 import {
   ACTIONS,
   type Account,
   CONTACT_FIELDS,
-  CONTACT_TYPES,
   type Contact,
   type ContactField,
+  fieldsOf,
+  fieldValue,
+  ITEM_FIELDS,
+  ITEM_TYPES,
   type ItemError,
+  type ItemField,
+  type ItemType,
+  type ItemValues,
   type Organization,
+  type PrimaryContact,
+  type PrimaryField,
   REASONS,
   RESULTS,
   type ReportAccount,
+  type ReportItem,
   type WriteItem,
 } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { ContactsGateway } from './contacts-gateway.js';
 
-const contact = z
-  .object({ name: z.string(), title: z.string(), email: z.string(), phone: z.string() })
-  .nullable();
+const alternateContact = z.object({
+  name: z.string(),
+  title: z.string(),
+  email: z.string(),
+  phone: z.string(),
+});
+/** The primary contact's required fields are strings; its optional ones may be left out. */
+const primaryContact = z.object({
+  ...Object.fromEntries(PRIMARY_REQUIRED_FIELDS.map((f) => [f, z.string()])),
+  ...Object.fromEntries(
+    PRIMARY_FIELDS.filter((f) => !(PRIMARY_REQUIRED_FIELDS as readonly string[]).includes(f)).map((f) => [
+      f,
+      z.string().optional(),
+    ]),
+  ),
+}) as unknown as z.ZodType<PrimaryContact>;
+const contact = z.union([alternateContact, primaryContact]).nullable();
 
 /**
  * The SPEC plan document, as `--plan-out` writes it. Unknown keys are tolerated (newer minor versions);
  * fields added in round 2 are optional so that older plans still read.
  */
-const PlanFileSchema = z.object({
-  version: z.literal(1),
-  runId: z.string(),
-  mode: z.enum(['dry-run', 'apply']),
-  createdAt: z.string().optional(),
-  policy: z.object({ file: z.string(), sha256: z.string() }),
-  organization: z.object({ id: z.string(), managementAccountId: z.string() }),
-  caller: z.object({ accountId: z.string(), arn: z.string() }).optional(),
-  redaction: z.object({ key: z.string() }).nullable().optional(),
-  accounts: z.array(
-    z.object({
-      accountId: z.string(),
-      accountName: z.string(),
-      state: z.enum(['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED', 'PENDING_ACTIVATION']),
-      items: z.array(
-        z.object({
-          accountId: z.string(),
-          type: z.enum(CONTACT_TYPES),
-          action: z.enum(ACTIONS),
-          result: z.enum(RESULTS),
-          before: contact,
-          after: contact,
-          changedFields: z.array(z.enum(CONTACT_FIELDS)),
-          reason: z.enum(REASONS).nullable(),
-          error: z.object({ code: z.string(), message: z.string() }).nullable(),
-        }),
-      ),
-    }),
-  ),
-});
+const PlanFileSchema = z
+  .object({
+    version: z.literal(1),
+    runId: z.string(),
+    mode: z.enum(['dry-run', 'apply']),
+    createdAt: z.string().optional(),
+    policy: z.object({ file: z.string(), sha256: z.string() }),
+    organization: z.object({ id: z.string(), managementAccountId: z.string() }),
+    caller: z.object({ accountId: z.string(), arn: z.string() }).optional(),
+    redaction: z.object({ key: z.string() }).nullable().optional(),
+    warnings: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    notChecked: z.array(z.object({ paths: z.array(z.string()), message: z.string() })).optional(),
+    accounts: z.array(
+      z.object({
+        accountId: z.string(),
+        accountName: z.string(),
+        state: z.enum(['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED', 'PENDING_ACTIVATION']),
+        items: z.array(
+          z.object({
+            accountId: z.string(),
+            type: z.enum(ITEM_TYPES),
+            action: z.enum(ACTIONS),
+            result: z.enum(RESULTS),
+            before: contact,
+            after: contact,
+            changedFields: z.array(z.enum(ITEM_FIELDS as [ItemField, ...ItemField[]])),
+            reason: z.enum(REASONS).nullable(),
+            error: z.object({ code: z.string(), message: z.string() }).nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .superRefine((plan, ctx) => {
+    // Each item's values must be of the kind its type says: a primary contact only on PRIMARY items.
+    for (const [a, account] of plan.accounts.entries()) {
+      for (const [i, item] of account.items.entries()) {
+        const fields = fieldsOf(item.type);
+        const bad = [item.before, item.after].some(
+          (values) => values !== null && !Object.keys(values).every((k) => fields.includes(k as ItemField)),
+        );
+        const badFields = item.changedFields.some((f) => !fields.includes(f));
+        if (bad || badFields)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['accounts', a, 'items', i],
+            message: `the values are not those of a ${item.type} contact`,
+          });
+      }
+    }
+  });
 
 export type SavedPlan = z.infer<typeof PlanFileSchema>;
 
@@ -125,33 +169,63 @@ export function selectPlanAccounts(
 
 /** The plan's writes that are still to be made, as the plan recorded them. */
 export function pendingWrites(accounts: readonly ReportAccount[]): WriteItem[] {
-  const writes: WriteItem[] = [];
-  for (const account of accounts) {
-    for (const i of account.items) {
-      if (i.result !== 'planned' || i.after === null) continue;
-      const key = { accountId: i.accountId, type: i.type, after: i.after, changedFields: i.changedFields };
-      if (i.action === 'create') writes.push({ ...key, action: 'create' });
-      else if (i.action === 'update' && i.before !== null)
-        writes.push({ ...key, action: 'update', before: i.before });
-    }
+  return accounts.flatMap((account) =>
+    account.items.flatMap((i) => {
+      const item = i.result === 'planned' ? savedWriteItem(i) : null;
+      return item === null ? [] : [item];
+    }),
+  );
+}
+
+/**
+ * The write a saved item records. The plan's schema checked that its values are of the kind its type
+ * says, so the casts below only restate that.
+ */
+function savedWriteItem(i: ReportItem): WriteItem | null {
+  const { accountId } = i;
+  if (i.type === 'PRIMARY') {
+    const type = i.type;
+    const after = i.after as PrimaryContact | null;
+    const before = i.before as PrimaryContact | null;
+    const changed = i.changedFields as PrimaryField[];
+    if (after === null) return null;
+    if (i.action === 'create') return { accountId, type, action: 'create', after, changedFields: changed };
+    if (i.action === 'update' && before !== null)
+      return { accountId, type, action: 'update', before, after, changedFields: changed };
+    return null;
   }
-  return writes;
+  const type = i.type;
+  const after = i.after as Contact | null;
+  const before = i.before as Contact | null;
+  const changed = i.changedFields as ContactField[];
+  if (i.action === 'delete') return before === null ? null : { accountId, type, action: 'delete', before };
+  if (after === null) return null;
+  if (i.action === 'create') return { accountId, type, action: 'create', after, changedFields: changed };
+  if (i.action === 'update' && before !== null)
+    return { accountId, type, action: 'update', before, after, changedFields: changed };
+  return null;
 }
 
 /** Masks a value the way the plan's masks were made, so a masked plan can be compared. */
-export type MaskFn = (field: ContactField, value: string) => string;
+export type MaskFn = (field: ItemField, value: string) => string;
 
 /**
  * Whether a contact still equals what the plan recorded. A plan may hold masked values (`--redact`, or
  * SecureString values): those are compared through the same keyed mask of the normalised value.
  */
-export function sameAsPlanned(planned: Contact | null, current: Contact | null, mask: MaskFn): boolean {
+export function sameAsPlanned(
+  type: ItemType,
+  planned: ItemValues | null,
+  current: ItemValues | null,
+  mask: MaskFn,
+): boolean {
   if (planned === null || current === null) return planned === current;
-  return CONTACT_FIELDS.every((field) => {
-    const recorded = planned[field];
+  return fieldsOf(type).every((field) => {
+    const recorded = fieldValue(planned, field);
+    const now = fieldValue(current, field);
     return isMask(recorded)
-      ? recorded === mask(field, current[field])
-      : normaliseField(field, recorded) === normaliseField(field, current[field]);
+      ? recorded === mask(field, now)
+      : normaliseItemField(field, recorded) === normaliseItemField(field, now);
   });
 }
 
@@ -164,7 +238,8 @@ export type Recheck =
 /**
  * `--apply --plan`: re-derives a saved item from the (identical) policy for the account as it is listed
  * now, and re-reads the account. In sync already → `already-in-sync`; a contact that differs from both
- * the plan's `before` and its `after`, or an account the policy now decides otherwise → `stale`.
+ * the plan's `before` and its `after`, or an account the policy now decides otherwise → `stale`. A delete
+ * is in sync when the contact is already gone; the primary contact is re-checked like an alternate one.
  */
 export async function recheckSavedItem(
   saved: WriteItem,
@@ -175,22 +250,79 @@ export async function recheckSavedItem(
   mask: MaskFn,
 ): Promise<Recheck> {
   const decided = account === undefined ? null : decideAccount(account, policy, decision);
-  const rule = decided?.kind === 'manage' ? decided.contacts[saved.type] : undefined;
+  if (decided?.kind !== 'manage') return { kind: 'not-written', reason: 'stale' };
+  const plannedBefore = saved.action === 'create' ? null : saved.before;
+  const plannedAfter = saved.action === 'delete' ? null : saved.after;
+
+  if (saved.type === 'PRIMARY') {
+    if (decided.primary === undefined) return { kind: 'not-written', reason: 'stale' };
+    const observed = await gateway.readPrimary(saved.accountId);
+    if (observed.kind === 'error') return { kind: 'error', error: observed.error };
+    const current = observed.kind === 'present' ? observed.contact : null;
+    const desired = desiredPrimaryAfter(decided.primary, current);
+    if (current !== null && desired !== undefined && changedPrimaryFields(current, desired).length === 0)
+      return { kind: 'not-written', reason: 'already-in-sync' };
+    if (desired === undefined || !sameAsPlanned(saved.type, plannedAfter, desired, mask))
+      return { kind: 'not-written', reason: 'stale' };
+    if (!sameAsPlanned(saved.type, plannedBefore, current, mask))
+      return { kind: 'not-written', reason: 'stale' };
+    const { accountId, type } = saved;
+    return {
+      kind: 'write',
+      item:
+        current === null
+          ? {
+              accountId,
+              type,
+              action: 'create',
+              after: desired,
+              changedFields: changedPrimaryFields({}, desired),
+            }
+          : {
+              accountId,
+              type,
+              action: 'update',
+              before: current,
+              after: desired,
+              changedFields: changedPrimaryFields(current, desired),
+            },
+    };
+  }
+
+  const rule = decided.contacts[saved.type];
   if (rule === undefined) return { kind: 'not-written', reason: 'stale' };
   const observed = await gateway.read(saved.accountId, saved.type);
   if (observed.kind === 'error') return { kind: 'error', error: observed.error };
   const current = observed.kind === 'present' ? observed.contact : null;
-  // What the policy wants now, given what the account holds (unlisted fields are kept from it).
+  // What the policy wants now, given what the account holds (unlisted fields are kept from it; null: absent).
   const desired = desiredAfter(rule, current);
-  if (current !== null && desired !== undefined && contactsEqual(current, desired))
-    return { kind: 'not-written', reason: 'already-in-sync' };
-  if (desired === undefined || !sameAsPlanned(saved.after, desired, mask))
+  const inSync =
+    desired === null
+      ? current === null
+      : current !== null && desired !== undefined && changedFields(current, desired).length === 0;
+  if (inSync) return { kind: 'not-written', reason: 'already-in-sync' };
+  if (desired === undefined || !sameAsPlanned(saved.type, plannedAfter, desired, mask))
     return { kind: 'not-written', reason: 'stale' };
-  const plannedBefore = saved.action === 'update' ? saved.before : null;
-  if (!sameAsPlanned(plannedBefore, current, mask)) return { kind: 'not-written', reason: 'stale' };
-  const item = planItem(saved.accountId, saved.type, desired, observed);
-  // Unreachable after the checks above (current differs from desired), but the type system cannot know.
-  if (item.action !== 'create' && item.action !== 'update')
-    return { kind: 'not-written', reason: 'already-in-sync' };
-  return { kind: 'write', item };
+  if (!sameAsPlanned(saved.type, plannedBefore, current, mask))
+    return { kind: 'not-written', reason: 'stale' };
+  const { accountId, type } = saved;
+  if (desired === null)
+    // Not in sync, so the account has a contact: the one the plan saw (checked just above).
+    return current === null
+      ? { kind: 'not-written', reason: 'already-in-sync' }
+      : { kind: 'write', item: { accountId, type, action: 'delete', before: current } };
+  return {
+    kind: 'write',
+    item:
+      current === null
+        ? { accountId, type, action: 'create', after: desired, changedFields: [...CONTACT_FIELDS] }
+        : {
+            accountId,
+            type,
+            action: 'update',
+            before: current,
+            after: desired,
+            changedFields: changedFields(current, desired),
+          },
+  };
 }

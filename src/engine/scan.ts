@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
 import type { AuditLog } from '../audit/audit-log.js';
-import { type DecisionContext, decideAccount, decideByState, managedTypes } from '../core/desired.js';
-import { errorItem, skipItem } from '../core/plan.js';
-import { planContactItem } from '../core/plan-contact.js';
+import { type DecisionContext, decideAccount, decideByState } from '../core/desired.js';
+import { errorItem, isWrite, skipItem } from '../core/plan.js';
+import { managedItemTypes, planAlternateItem, planPrimaryItem } from '../core/plan-kinds.js';
 import type { DesiredPolicy } from '../core/policy.js';
-import type { Account, ContactType, PlannedAccount, SkipReason } from '../core/types.js';
+import type { Account, ItemType, PlannedAccount, PlannedItem, SkipReason } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
 import type { ContactsGateway } from './contacts-gateway.js';
 import type { RunStop } from './stop.js';
@@ -33,7 +33,7 @@ export async function scanAccounts(
   concurrency: number,
   deps: ScanDeps,
 ): Promise<PlannedAccount[]> {
-  const types = managedTypes(policy);
+  const types = managedItemTypes(policy);
   const limit = pLimit(concurrency);
   const scanOne = (account: Account) =>
     limit(async () => {
@@ -55,7 +55,7 @@ async function planAccount(
   account: Account,
   policy: DesiredPolicy,
   ctx: DecisionContext,
-  types: readonly ContactType[],
+  types: readonly ItemType[],
   deps: ScanDeps,
 ): Promise<PlannedAccount> {
   // Decided from the listing alone: nothing more is read for an account that is not ACTIVE.
@@ -83,14 +83,16 @@ async function planAccount(
   if (decision.kind === 'skip') return skippedAccount(account, types, decision.reason);
 
   const items = await Promise.all(
-    types.map(async (type) => {
+    types.map(async (type): Promise<PlannedItem> => {
+      if (type === 'PRIMARY')
+        return planPrimaryItem(account.id, decision.primary!, await deps.gateway.readPrimary(account.id));
       const observed = await deps.gateway.read(account.id, type);
-      return planContactItem(account.id, type, decision.contacts[type]!, observed);
+      return planAlternateItem(account.id, type, decision.contacts[type]!, observed);
     }),
   );
   for (const item of items) {
     if (item.action === 'error') deps.audit.accountError(item.accountId, account.name, item.type, item.error);
-    if (item.action === 'create' || item.action === 'update') deps.audit.drift(item, account.name);
+    if (isWrite(item)) deps.audit.drift(item, account.name);
   }
   return { ...accountOf(account), items };
 }
@@ -99,6 +101,6 @@ function accountOf(account: Account) {
   return { accountId: account.id, accountName: account.name, state: account.state };
 }
 
-function skippedAccount(account: Account, types: readonly ContactType[], reason: SkipReason): PlannedAccount {
+function skippedAccount(account: Account, types: readonly ItemType[], reason: SkipReason): PlannedAccount {
   return { ...accountOf(account), items: types.map((type) => skipItem(account.id, type, reason)) };
 }

@@ -251,12 +251,15 @@ const SettingsSchema = z.strictObject({
     .strictObject({
       getAlternateContact: RateLimitSchema.optional(),
       putAlternateContact: RateLimitSchema.optional(),
+      deleteAlternateContact: RateLimitSchema.optional(),
+      getContactInformation: RateLimitSchema.optional(),
+      putContactInformation: RateLimitSchema.optional(),
       organizations: RateLimitSchema.optional(),
     })
     .optional()
     .meta({
       description:
-        'Client-side request rates. AWS quotas per caller: get 10/s burst 15, put 5/s burst 8; Organizations (all calls together) is paced at 5/s burst 10 by default.',
+        'Client-side request rates. AWS quotas per caller: get 10/s burst 15, put 5/s burst 8, delete 1/s burst 6, GetContactInformation 10/s burst 15, PutContactInformation 5/s burst 8; Organizations (all calls together) is paced at 5/s burst 10 by default.',
     }),
   auditAnchor: z
     .union([

@@ -1,3 +1,4 @@
+import { isWriteAction } from '../core/plan.js';
 import type { Reason, ReportItem, RunReport } from '../core/types.js';
 import { NOT_WRITTEN_REASONS, SKIP_REASONS } from '../core/types.js';
 
@@ -54,7 +55,7 @@ export function unitsOf(report: RunReport): string {
 }
 
 export function isPlannedWrite(item: ReportItem): boolean {
-  return item.action === 'create' || item.action === 'update';
+  return isWriteAction(item.action);
 }
 
 /**
@@ -81,5 +82,7 @@ export function summaryLine(report: RunReport): string {
   if (report.mode === 'apply') {
     return `Apply: ${s.applied} applied, ${notWritten} not written, ${s.inSync} in sync, ${skipped} skipped, ${s.failed} failed (${unitsOf(report)}).`;
   }
-  return `Plan: ${s.create} to create, ${s.update} to update, ${s.inSync} in sync, ${skipped} skipped, ${s.failed} failed (${unitsOf(report)}).`;
+  // Deletes are named only when there are some, so plans without `absent` read as before.
+  const deletes = s.delete > 0 ? `, ${s.delete} to delete` : '';
+  return `Plan: ${s.create} to create, ${s.update} to update${deletes}, ${s.inSync} in sync, ${skipped} skipped, ${s.failed} failed (${unitsOf(report)}).`;
 }

@@ -7,7 +7,7 @@ import {
 } from '../core/desired.js';
 import { normaliseField } from '../core/normalise.js';
 import { assertNever } from '../core/plan.js';
-import { incompleteError } from '../core/plan-contact.js';
+import { incompleteError } from '../core/plan-kinds.js';
 import type { Redactor } from '../core/redact.js';
 import { describeMatch } from '../core/selector.js';
 import {

@@ -1,5 +1,6 @@
+import { isWriteAction } from '../core/plan.js';
 import type { Redactor } from '../core/redact.js';
-import { CONTACT_FIELDS, type ReportItem, type RunReport } from '../core/types.js';
+import { fieldsOf, fieldValue, type ItemField, type ReportItem, type RunReport } from '../core/types.js';
 import { plural, type ReasonCount, reasonBreakdown, summaryLine, viewCounts } from './breakdown.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import { describeReason } from './reasons.js';
@@ -34,9 +35,7 @@ export function renderMarkdown(report: RunReport, redactor: Redactor): string {
   }
 
   const items = report.accounts.flatMap((a) => a.items.map((item) => ({ name: a.accountName, item })));
-  const drift = items.filter(
-    ({ item }) => (item.action === 'create' || item.action === 'update') && item.result !== 'unchanged',
-  );
+  const drift = items.filter(({ item }) => isWriteAction(item.action) && item.result !== 'unchanged');
   if (drift.length > 0) {
     lines.push('### Drift', '', '| account | type | action | result | changes |', '|---|---|---|---|---|');
     for (const { name, item } of drift) {
@@ -87,10 +86,17 @@ function pushCounts(lines: string[], title: string, counts: readonly ReasonCount
 }
 
 function changes(item: ReportItem, redactor: Redactor): string {
-  const after = item.after;
-  if (after === null) return '';
-  const value = (f: (typeof CONTACT_FIELDS)[number], v: string) => md(redactor.field(f, v));
-  if (item.before === null) return CONTACT_FIELDS.map((f) => `${f}: ${value(f, after[f])}`).join('<br>');
-  const before = item.before;
-  return item.changedFields.map((f) => `${f}: ${value(f, before[f])} → ${value(f, after[f])}`).join('<br>');
+  const { before, after } = item;
+  const value = (f: ItemField, v: Parameters<typeof fieldValue>[0]) =>
+    md(redactor.field(f, fieldValue(v, f)));
+  // A delete lists what is removed; a create what is written; an update what changes.
+  if (after === null)
+    return before === null
+      ? ''
+      : fieldsOf(item.type)
+          .map((f) => `${f}: ${value(f, before)} → (deleted)`)
+          .join('<br>');
+  const fields = fieldsOf(item.type).filter((f) => fieldValue(after, f) !== '');
+  if (before === null) return fields.map((f) => `${f}: ${value(f, after)}`).join('<br>');
+  return item.changedFields.map((f) => `${f}: ${value(f, before)} → ${value(f, after)}`).join('<br>');
 }

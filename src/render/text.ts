@@ -1,8 +1,10 @@
 import { assertNever } from '../core/plan.js';
 import type { Redactor } from '../core/redact.js';
 import {
-  CONTACT_FIELDS,
-  type ContactField,
+  fieldsOf,
+  fieldValue,
+  type ItemField,
+  type ItemValues,
   type ReportItem,
   type Result,
   type RunReport,
@@ -36,7 +38,8 @@ export const PLAIN_STYLE: TextStyle = {
  */
 export function renderText(report: RunReport, redactor: Redactor, style: TextStyle = PLAIN_STYLE): string {
   const lines: string[] = [];
-  const q = (field: ContactField, value: string) => JSON.stringify(redactor.field(field, value));
+  const q = (field: ItemField, values: ItemValues) =>
+    JSON.stringify(redactor.field(field, fieldValue(values, field)));
   const applying = report.mode === 'apply';
 
   lines.push(
@@ -44,7 +47,7 @@ export function renderText(report: RunReport, redactor: Redactor, style: TextSty
       `enforce ${report.mode} — organization ${report.organization.id} (management account ${report.organization.managementAccountId})`,
     ),
     '',
-    `Symbols:  ${style.create('+')} create   ${style.update('~')} update   ${style.fail('!')} failed`,
+    `Symbols:  ${style.create('+')} create   ${style.update('~')} update   ${hasDeletes(report) ? `${style.remove('-')} delete   ` : ''}${style.fail('!')} failed`,
     '',
   );
 
@@ -56,16 +59,20 @@ export function renderText(report: RunReport, redactor: Redactor, style: TextSty
     lines.push(style.heading(`  # ${account.accountId} (${account.accountName})`));
     for (const item of shown) {
       lines.push(`  ${symbol(item, style)} ${item.type.toLowerCase()} contact ${outcome(item, applying)}`);
-      if (item.action === 'create' && item.after) {
-        for (const f of CONTACT_FIELDS)
-          lines.push(`      ${style.create('+')} ${`${f}:`.padEnd(6)} ${q(f, item.after[f])}`);
+      const label = (f: ItemField) => `${f}:`.padEnd(item.type === 'PRIMARY' ? 17 : 6);
+      const { before, after } = item;
+      if (item.action === 'create' && after) {
+        // An optional primary field the contact does not set is not a value being written.
+        for (const f of fieldsOf(item.type).filter((f) => fieldValue(after, f) !== ''))
+          lines.push(`      ${style.create('+')} ${label(f)} ${q(f, after)}`);
       }
-      if (item.action === 'update' && item.before && item.after) {
-        for (const f of item.changedFields) {
-          lines.push(
-            `      ${style.update('~')} ${`${f}:`.padEnd(6)} ${q(f, item.before[f])} → ${q(f, item.after[f])}`,
-          );
-        }
+      if (item.action === 'update' && before && after) {
+        for (const f of item.changedFields)
+          lines.push(`      ${style.update('~')} ${label(f)} ${q(f, before)} → ${q(f, after)}`);
+      }
+      if (item.action === 'delete' && before) {
+        for (const f of fieldsOf(item.type))
+          lines.push(`      ${style.remove('-')} ${label(f)} ${q(f, before)}`);
       }
     }
     lines.push('');
@@ -98,11 +105,17 @@ function pushCounts(lines: string[], title: string, counts: readonly ReasonCount
   lines.push('');
 }
 
+/** The legend names `-` only when a plan deletes, so plans without `absent` read as they always did. */
+function hasDeletes(report: RunReport): boolean {
+  return report.accounts.some((a) => a.items.some((i) => i.action === 'delete'));
+}
+
 /** Writes (planned, made, failed or not made) and read errors get a block; in-sync and skipped do not. */
 function isShown(item: ReportItem): boolean {
   switch (item.action) {
     case 'create':
     case 'update':
+    case 'delete':
     case 'error':
       return item.result !== 'unchanged';
     case 'noop':
@@ -115,11 +128,12 @@ function isShown(item: ReportItem): boolean {
 
 function symbol(item: ReportItem, style: TextStyle): string {
   if (item.result === 'failed') return style.fail('!');
+  if (item.action === 'delete') return style.remove('-');
   return item.action === 'create' ? style.create('+') : style.update('~');
 }
 
 function outcome(item: ReportItem, applying: boolean): string {
-  const verb = item.action === 'create' ? 'created' : 'updated';
+  const verb = item.action === 'create' ? 'created' : item.action === 'delete' ? 'deleted' : 'updated';
   const result: Result = item.result;
   switch (result) {
     case 'planned':

@@ -1,9 +1,10 @@
 import { type DecisionContext, type DesiredContact, decideAccount, managedTypes } from '../core/desired.js';
 import { assertNever, reportItem, skipItem, sortAccounts } from '../core/plan.js';
-import { planContactItem } from '../core/plan-contact.js';
+import { planAlternateItem } from '../core/plan-kinds.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import {
   type Contact,
+  type ContactField,
   type ContactType,
   type ReportAccount as PlanAccount,
   type ReportItem as PlanItem,
@@ -51,12 +52,24 @@ export function reportInputFromPlan(accounts: readonly PlanAccount[], context: P
         accountName: account.accountName,
         state: account.state,
         ouNames: context.ouNames(account.accountId),
-        items: account.items.map((item) => itemOf(item, context.readAt(item.accountId, item.type), context)),
+        // The report is about the alternate contacts the controls name; the primary contact is not one.
+        items: account.items.flatMap((item) =>
+          item.type === 'PRIMARY'
+            ? []
+            : [itemOf(item as AlternateReportItem, context.readAt(item.accountId, item.type), context)],
+        ),
       })),
   };
 }
 
-function itemOf(item: PlanItem, readAt: string | null, context: PlanContext): ReportItem {
+/** A report item of an alternate contact type. */
+type AlternateReportItem = PlanItem & {
+  type: ContactType;
+  before: Contact | null;
+  changedFields: ContactField[];
+};
+
+function itemOf(item: AlternateReportItem, readAt: string | null, context: PlanContext): ReportItem {
   // A read item without a recorded time (a saved plan records none): the run's time stands for it.
   const read = readAt ?? context.runAt;
   switch (item.action) {
@@ -72,6 +85,15 @@ function itemOf(item: PlanItem, readAt: string | null, context: PlanContext): Re
       };
     case 'create':
       return { type: item.type, status: 'missing', readAt: read };
+    // The policy wants the type absent and the account has one: not what the policy says.
+    case 'delete':
+      return {
+        type: item.type,
+        status: 'drift',
+        contact: required(item.before, item),
+        changedFields: [],
+        readAt: read,
+      };
     case 'skip':
       return { type: item.type, status: 'skipped', reason: skipReason(item) };
     case 'error':
@@ -127,7 +149,7 @@ export function reportInputFromSnapshot(
       const reading = observedContactFromSnapshot(stored, type, wholeDesired(desired), comparer);
       if (reading === undefined) return skipItem(account.id, type, 'not-read');
       readAt.set(`${account.id}/${type}`, reading.readAt);
-      return planContactItem(account.id, type, desired, reading.observed);
+      return planAlternateItem(account.id, type, desired, reading.observed);
     });
     return {
       accountId: account.id,

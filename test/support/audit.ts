@@ -18,7 +18,8 @@ export interface AuditLine {
   /** null: the outcome is unknown (the process was forced to exit before AWS answered). */
   written?: boolean | null;
   error?: { code: string; message: string };
-  after?: { name: string; title: string; email: string; phone: string } | null;
+  /** An alternate contact's fields, or the primary contact's (`type: PRIMARY`); null for a delete. */
+  after?: Record<string, string> | null;
   [field: string]: unknown;
 }
 
@@ -152,25 +153,7 @@ export function auditLedgerProblems(
       problems.push(`${key} was written but its change.failed line says written: false`);
     }
     const written = entries.at(-1)!;
-    for (const line of appliedLines) {
-      const after = line.after;
-      if (after === null || after === undefined) {
-        problems.push(`${key}: change.applied has no after`);
-        continue;
-      }
-      const pairs = [
-        ['name', written.name],
-        ['title', written.title],
-        ['email', written.email],
-        ['phone', written.phone],
-      ] as const;
-      for (const [field, value] of pairs) {
-        if (after[field].startsWith('[redacted:')) continue;
-        if (after[field] !== value) {
-          problems.push(`${key}: change.applied after.${field} ${after[field]} but ${value} was written`);
-        }
-      }
-    }
+    for (const line of appliedLines) problems.push(...appliedMatchesWrite(key, line, written));
   }
 
   for (const key of applied.keys()) {
@@ -180,6 +163,64 @@ export function auditLedgerProblems(
     if (!writes.has(key)) problems.push(`${key} has change.failed written: true but no write reached AWS`);
   }
   return problems;
+}
+
+/** The primary contact's audit field names → ContactInformation's keys. */
+const PRIMARY_KEYS: Record<string, string> = {
+  fullName: 'FullName',
+  companyName: 'CompanyName',
+  addressLine1: 'AddressLine1',
+  addressLine2: 'AddressLine2',
+  addressLine3: 'AddressLine3',
+  city: 'City',
+  stateOrRegion: 'StateOrRegion',
+  districtOrCounty: 'DistrictOrCounty',
+  postalCode: 'PostalCode',
+  countryCode: 'CountryCode',
+  phone: 'PhoneNumber',
+  websiteUrl: 'WebsiteUrl',
+};
+
+/**
+ * A change.applied line says what the write did: a delete has no `after` and the action `delete`; a
+ * Put's `after` equals what was sent, field by field (masked values are not compared).
+ */
+function appliedMatchesWrite(key: string, line: AuditLine, written: LedgerEntry): string[] {
+  const problems: string[] = [];
+  const after = line.after;
+  switch (written.operation) {
+    case 'DeleteAlternateContact':
+      if (line.action !== 'delete')
+        problems.push(`${key}: deleted, but change.applied says ${String(line.action)}`);
+      if (after !== null && after !== undefined)
+        problems.push(`${key}: change.applied of a delete has an after`);
+      return problems;
+    case 'PutAlternateContact':
+    case 'PutContactInformation': {
+      if (after === null || after === undefined) return [`${key}: change.applied has no after`];
+      const sent: Record<string, string | undefined> =
+        written.operation === 'PutAlternateContact'
+          ? { name: written.name, title: written.title, email: written.email, phone: written.phone }
+          : Object.fromEntries(
+              Object.entries(PRIMARY_KEYS).map(([field, wire]) => [
+                field,
+                (written.contactInformation as Record<string, string | undefined> | undefined)?.[wire],
+              ]),
+            );
+      for (const [field, value] of Object.entries(sent)) {
+        const logged = after[field];
+        if (logged?.startsWith('[redacted:')) continue;
+        if ((logged ?? '') !== (value ?? '')) {
+          problems.push(`${key}: change.applied after.${field} ${logged} but ${value} was written`);
+        }
+      }
+      return problems;
+    }
+    default: {
+      const never: never = written.operation;
+      return [`${key}: unknown ledger operation ${String(never)}`];
+    }
+  }
 }
 
 /** Lines of `event`, optionally for one account. */

@@ -1,8 +1,11 @@
 import {
   AccessDeniedException,
   AccountClient,
+  DeleteAlternateContactCommand,
   GetAlternateContactCommand,
+  GetContactInformationCommand,
   PutAlternateContactCommand,
+  PutContactInformationCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-account';
 import {
@@ -19,7 +22,7 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../src/aws/clients.js';
-import type { AccountState, Contact, ContactType } from '../../src/core/types.js';
+import type { AccountState, Contact, ContactType, PrimaryContact } from '../../src/core/types.js';
 
 export interface FakeAccount {
   id: string;
@@ -35,6 +38,8 @@ export interface FakeOrgSpec {
   callerAccountId?: string;
   accounts: FakeAccount[];
   contacts?: Record<string, Partial<Record<ContactType, Contact>>>;
+  /** Primary contacts by account id (GetContactInformation answers ResourceNotFound for the others). */
+  primary?: Record<string, PrimaryContact>;
   parameters?: Record<string, { value: string; secure?: boolean }>;
   trustedAccess?: boolean;
   /** OU names by id, as ListOrganizationalUnitsForParent gives them (absent: no Name). */
@@ -63,6 +68,11 @@ export function fakeAws(spec: FakeOrgSpec) {
     for (const [type, contact] of Object.entries(byType)) contacts.set(`${id}/${type}`, { ...contact });
   }
   const puts: { accountId: string; type: string; hadAccountId: boolean }[] = [];
+  const primary = new Map<string, PrimaryContact>(
+    Object.entries(spec.primary ?? {}).map(([id, c]) => [id, { ...c }]),
+  );
+  /** Deletes and primary-contact writes, as they were sent. */
+  const writes: { operation: string; accountId: string; type: string; hadAccountId: boolean }[] = [];
 
   const target = (input: { AccountId?: string }, op: string) => {
     if (input.AccountId === spec.managementAccountId && caller === spec.managementAccountId) {
@@ -113,6 +123,74 @@ export function fakeAws(spec: FakeOrgSpec) {
       email: input.EmailAddress,
       phone: input.PhoneNumber,
     });
+    return { $metadata: { attempts: 1 } };
+  });
+
+  account.on(DeleteAlternateContactCommand).callsFake((input) => {
+    const id = target(input, 'DeleteAlternateContact');
+    if (spec.deniedWrites?.includes(id))
+      throw new AccessDeniedException({
+        message: `explicit deny on DeleteAlternateContact (${id})`,
+        ...denied,
+      });
+    const key = `${id}/${input.AlternateContactType}`;
+    writes.push({
+      operation: 'DeleteAlternateContact',
+      accountId: id,
+      type: input.AlternateContactType,
+      hadAccountId: 'AccountId' in input,
+    });
+    if (!contacts.has(key))
+      throw new ResourceNotFoundException({ message: 'No contact of the requested type found', ...notFound });
+    if (!spec.lostWrites?.includes(id)) contacts.delete(key);
+    return { $metadata: { attempts: 1 } };
+  });
+  account.on(GetContactInformationCommand).callsFake((input) => {
+    const id = target(input, 'GetContactInformation');
+    const c = primary.get(id);
+    if (!c) throw new ResourceNotFoundException({ message: 'No contact information found', ...notFound });
+    return {
+      ContactInformation: {
+        FullName: c.fullName,
+        AddressLine1: c.addressLine1,
+        City: c.city,
+        PostalCode: c.postalCode,
+        CountryCode: c.countryCode,
+        PhoneNumber: c.phone,
+        ...(c.companyName === undefined ? {} : { CompanyName: c.companyName }),
+        ...(c.stateOrRegion === undefined ? {} : { StateOrRegion: c.stateOrRegion }),
+        ...(c.addressLine2 === undefined ? {} : { AddressLine2: c.addressLine2 }),
+        ...(c.websiteUrl === undefined ? {} : { WebsiteUrl: c.websiteUrl }),
+      },
+    };
+  });
+  account.on(PutContactInformationCommand).callsFake((input) => {
+    const id = target(input, 'PutContactInformation');
+    if (spec.deniedWrites?.includes(id))
+      throw new AccessDeniedException({
+        message: `explicit deny on PutContactInformation (${id})`,
+        ...denied,
+      });
+    writes.push({
+      operation: 'PutContactInformation',
+      accountId: id,
+      type: 'PRIMARY',
+      hadAccountId: 'AccountId' in input,
+    });
+    const c = input.ContactInformation!;
+    if (!spec.lostWrites?.includes(id))
+      primary.set(id, {
+        fullName: c.FullName!,
+        addressLine1: c.AddressLine1!,
+        city: c.City!,
+        postalCode: c.PostalCode!,
+        countryCode: c.CountryCode!,
+        phone: c.PhoneNumber!,
+        ...(c.CompanyName === undefined ? {} : { companyName: c.CompanyName }),
+        ...(c.StateOrRegion === undefined ? {} : { stateOrRegion: c.StateOrRegion }),
+        ...(c.AddressLine2 === undefined ? {} : { addressLine2: c.AddressLine2 }),
+        ...(c.WebsiteUrl === undefined ? {} : { websiteUrl: c.WebsiteUrl }),
+      });
     return { $metadata: { attempts: 1 } };
   });
 
@@ -192,7 +270,9 @@ export function fakeAws(spec: FakeOrgSpec) {
     clients,
     mocks: { account, organizations, ssm, sts },
     contacts,
+    primary,
     puts,
+    writes,
     restore() {
       for (const m of [account, organizations, ssm, sts]) m.restore();
     },

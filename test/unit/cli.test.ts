@@ -58,6 +58,7 @@ describe('command line', () => {
       options: {
         mode: 'apply',
         policy: 'p.yaml',
+        allowNoSecurityContact: false,
         concurrency: 4,
         maxChanges: 0,
         accounts: ['111111111111', '222222222222'],
@@ -107,6 +108,7 @@ describe('command line', () => {
       command: 'validate',
       policy: 'x.yaml',
       strict: true,
+      allowNoSecurityContact: false,
     });
     expect(parseInvocation(['explain', '111111111111', '--redact'], quiet)).toMatchObject({
       command: 'explain',
@@ -207,7 +209,7 @@ describe('unknown commands', () => {
 
   it('a word near no command says so and lists the commands', () => {
     expect(() => parseInvocation(['frobnicate'], quiet)).toThrow(
-      "unknown command 'frobnicate': the commands are plan, apply, validate, explain, report, audit, package-lambda, help (see enforce --help)",
+      "unknown command 'frobnicate': the commands are plan, apply, validate, init, explain, report, audit, package-lambda, help (see enforce --help)",
     );
   });
 

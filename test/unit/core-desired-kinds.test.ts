@@ -6,7 +6,7 @@ import {
   desiredPrimary,
   desiredPrimaryItem,
 } from '../../src/core/desired.js';
-import { desiredAfter, planContactItem } from '../../src/core/plan-contact.js';
+import { desiredAfter, planAlternateItem } from '../../src/core/plan-kinds.js';
 import type { PrimaryContact } from '../../src/core/primary.js';
 import { createRedactor } from '../../src/core/redact.js';
 import { renderExplanation } from '../../src/render/explain.js';
@@ -233,12 +233,12 @@ describe('primary contact', () => {
   });
 });
 
-describe('planContactItem (bridge to the round-1 plan item)', () => {
+describe('planAlternateItem', () => {
   const p = policy({ contacts: { SECURITY: { email: 'new@example.com' }, BILLING: ABSENT } });
   const desired = desiredContacts(other, p);
 
   it('an absent type with no contact is in sync, with nothing before or after', () => {
-    expect(planContactItem(other.id, 'BILLING', desired.BILLING!, { kind: 'missing' })).toEqual({
+    expect(planAlternateItem(other.id, 'BILLING', desired.BILLING!, { kind: 'missing' })).toEqual({
       accountId: other.id,
       type: 'BILLING',
       action: 'noop',
@@ -246,23 +246,23 @@ describe('planContactItem (bridge to the round-1 plan item)', () => {
     });
   });
 
-  it('does not delete yet: an absent type with a contact is an error item, nothing written', () => {
+  it('an absent type the account has is deleted, with what it held before', () => {
     expect(
-      planContactItem(other.id, 'BILLING', desired.BILLING!, { kind: 'present', contact: OPERATIONS }),
-    ).toMatchObject({ action: 'error', error: { code: 'DeleteNotSupported' } });
+      planAlternateItem(other.id, 'BILLING', desired.BILLING!, { kind: 'present', contact: OPERATIONS }),
+    ).toEqual({ accountId: other.id, type: 'BILLING', action: 'delete', before: OPERATIONS });
   });
 
   it('a partial update keeps the account’s other fields; a missing contact is an error naming fields', () => {
     const own = { ...SECURITY, name: 'Own Name' };
     expect(
-      planContactItem(other.id, 'SECURITY', desired.SECURITY!, { kind: 'present', contact: own }),
+      planAlternateItem(other.id, 'SECURITY', desired.SECURITY!, { kind: 'present', contact: own }),
     ).toMatchObject({
       action: 'update',
       before: own,
       after: { ...own, email: 'new@example.com' },
       changedFields: ['email'],
     });
-    expect(planContactItem(other.id, 'SECURITY', desired.SECURITY!, { kind: 'missing' })).toMatchObject({
+    expect(planAlternateItem(other.id, 'SECURITY', desired.SECURITY!, { kind: 'missing' })).toMatchObject({
       action: 'error',
       error: {
         code: 'IncompleteContact',

@@ -114,6 +114,7 @@ describe('summarise', () => {
       inSync: 1,
       create: 1,
       update: 0,
+      delete: 0,
       skipped: 2,
       failed: 1,
       applied: 0,

@@ -37,7 +37,17 @@ const plan = planOf('dry-run', [
 // not make) and `summary.notWritten` (planned writes not made, by reason).
 const SPEC_TOP = ['version', 'runId', 'mode', 'organization', 'summary', 'accounts', 'warnings'];
 const EXTRA_TOP = ['policy', 'createdAt', 'caller', 'redaction', 'notChecked'];
-const SPEC_SUMMARY = ['accounts', 'items', 'inSync', 'create', 'update', 'skipped', 'failed', 'applied'];
+const SPEC_SUMMARY = [
+  'accounts',
+  'items',
+  'inSync',
+  'create',
+  'update',
+  'delete',
+  'skipped',
+  'failed',
+  'applied',
+];
 const EXTRA_SUMMARY = ['notWritten'];
 const SPEC_ACCOUNT = ['accountId', 'accountName', 'state', 'items'];
 const SPEC_ITEM = ['type', 'action', 'result', 'before', 'after', 'changedFields', 'reason', 'error'];
@@ -84,6 +94,7 @@ describe('renderJson', () => {
       inSync: 1,
       create: 1,
       update: 1,
+      delete: 0,
       skipped: 1,
       failed: 1,
       applied: 0,
@@ -157,6 +168,7 @@ describe('renderJson', () => {
       inSync: 1,
       create: 3,
       update: 1,
+      delete: 0,
       skipped: 3,
       failed: 0,
       applied: 1,

@@ -544,9 +544,9 @@ describe('parsePolicy: schema problems, with path and line', () => {
       'is required',
     ],
     [
-      'rateLimits: { deleteAlternateContact: { perSecond: 1, burst: 6 } }',
-      'settings.rateLimits.deleteAlternateContact',
-      'unknown key (allowed here: getAlternateContact, putAlternateContact, organizations)',
+      'rateLimits: { assumeRole: { perSecond: 1, burst: 6 } }',
+      'settings.rateLimits.assumeRole',
+      'unknown key (allowed here: getAlternateContact, putAlternateContact, deleteAlternateContact, getContactInformation, putContactInformation, organizations)',
     ],
     [
       'dryRun: true',

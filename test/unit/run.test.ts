@@ -105,6 +105,7 @@ describe('dry-run', () => {
       inSync: 1,
       create: 2,
       update: 1,
+      delete: 0,
       skipped: 0,
       failed: 0,
       applied: 0,

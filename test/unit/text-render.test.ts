@@ -263,6 +263,7 @@ describe('summaryLine', () => {
     inSync: 112,
     create: 3,
     update: 5,
+    delete: 0,
     skipped: 2,
     failed: 1,
     notWritten: none,

@@ -30,6 +30,14 @@ export interface RunCliOptions extends AwsOptions {
   /** False with `--no-color`; whether stdout gets colour is decided with the TTY and env (colorEnabled). */
   color: boolean;
   requestTimeout?: number;
+  /** `--state-out`: save what the run observed (state/snapshot.ts). */
+  stateOut?: string;
+  /** `--from-state`: dry-run only, plan against a snapshot (engine/from-state.ts). */
+  fromState?: string;
+  /** `--offline`: with --from-state, no AWS call at all. */
+  offline: boolean;
+  /** `--member-role`: the role name assumed in each member account (wins over settings.memberRole.name). */
+  memberRole?: string;
 }
 
 export interface ExplainCliOptions extends AwsOptions {
@@ -142,17 +150,34 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply'): 
       )
       .option('--plan <path>', 'apply exactly a saved plan (items whose account changed are reported stale)');
   }
-  return command
-    .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
-    .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
-    .option(
-      '--request-timeout <seconds>',
-      'bound every attempt of every AWS request (default: settings.requestTimeoutSeconds, else 30)',
-      boundedInt('--request-timeout', 1, 900),
-    )
-    .option('--no-progress', 'no progress display on stderr')
-    .option('--no-color', 'no colour on stdout (also NO_COLOR=1)')
-    .option('--strict', 'treat contact-quality warnings as errors (exit 65)');
+  return (
+    command
+      .option('--region <region>', 'AWS region (default: the SDK configuration)', nonEmpty('--region'))
+      .option('--profile <name>', 'AWS profile (default: the SDK configuration)', nonEmpty('--profile'))
+      .option(
+        '--request-timeout <seconds>',
+        'bound every attempt of every AWS request (default: settings.requestTimeoutSeconds, else 30)',
+        boundedInt('--request-timeout', 1, 900),
+      )
+      // State snapshots and member-role fan-out (issue 13); --from-state is refused with --apply in toRunOptions.
+      .option(
+        '--state-out <path>',
+        'save what the run observed (accounts, OUs, tags, contacts) as a snapshot',
+      )
+      .option(
+        '--from-state <path>',
+        `${dryRunOnly}plan against a snapshot saved with --state-out: no Account API call`,
+      )
+      .option('--offline', 'with --from-state: no AWS call at all (a policy with { ssm } values is refused)')
+      .option(
+        '--member-role <name>',
+        'read and write each member account through this role in it (its own quota; settings.memberRole)',
+        nonEmpty('--member-role'),
+      )
+      .option('--no-progress', 'no progress display on stderr')
+      .option('--no-color', 'no colour on stdout (also NO_COLOR=1)')
+      .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
+  );
 }
 
 /**
@@ -314,6 +339,14 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
   if (raw.planOut !== undefined && mode !== 'dry-run') {
     throw new UsageError('--plan-out saves a dry-run plan: use it without --apply');
   }
+  if (raw.fromState !== undefined && mode !== 'dry-run')
+    throw new UsageError('--from-state plans only: --apply always reads the accounts it writes');
+  if (raw.offline === true && raw.fromState === undefined)
+    throw new UsageError('--offline plans from a snapshot: use it with --from-state FILE');
+  if (raw.stateOut !== undefined && raw.fromState !== undefined)
+    throw new UsageError('--state-out saves what a run read; a --from-state plan reads nothing');
+  if (raw.stateOut !== undefined && raw.plan !== undefined)
+    throw new UsageError('--state-out needs a full read; --apply --plan reads only the planned accounts');
   return {
     mode,
     policy: raw.policy as string,
@@ -332,5 +365,9 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
     strict: raw.strict === true,
     color: raw.color !== false,
     requestTimeout: raw.requestTimeout as number | undefined,
+    stateOut: raw.stateOut as string | undefined,
+    fromState: raw.fromState as string | undefined,
+    offline: raw.offline === true,
+    memberRole: raw.memberRole as string | undefined,
   };
 }

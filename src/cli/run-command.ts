@@ -5,6 +5,7 @@ import { type AwsClients, createClients } from '../aws/clients.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
 import type { RunReport, Summary } from '../core/types.js';
 import { systemClock } from '../engine/clock.js';
+import { prepareOfflineRun } from '../engine/from-state.js';
 import { type PreparedRun, prepareRun, type RunInputs, readRunInputs } from '../engine/prepare.js';
 import { executeRun, type RunResult } from '../engine/run.js';
 import { checkPlanMasks } from '../engine/saved-plan.js';
@@ -16,6 +17,7 @@ import { createProgress } from '../render/progress.js';
 import { planAgeLine, savedPlanMessage } from '../render/saved-plan-message.js';
 import { colorEnabled, createStyle } from '../render/style.js';
 import { renderText } from '../render/text.js';
+import { readSnapshotFile } from '../state/snapshot-file.js';
 import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-codes.js';
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
@@ -23,6 +25,7 @@ import { appendStepSummary, checkOutputPaths, describeFsError, writeFileAtomic }
 import type { RunCliOptions } from './program.js';
 import { describeError, reportError } from './report-error.js';
 import { installSignalHandlers } from './signals.js';
+import { checkStateOutPath, fromStateOf, memberRoleOf, startStateOut, writeStateOut } from './state-run.js';
 import { TOOL_VERSION } from './version.js';
 
 /**
@@ -43,6 +46,7 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
   const started = systemClock.now();
   const runId = randomUUID();
   checkOutputPaths(options);
+  checkStateOutPath(options);
   // Masks agree within the run, and across runs only with ENFORCE_REDACT_KEY (SPEC round 2, "Redaction").
   const { key } = makeRunKey(io.env, randomBytes);
   const destination = openChainedAuditFile(options.logFile);
@@ -94,6 +98,9 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
 
   try {
     inputs = await readRunInputs({ policyFile: options.policy, planFile: options.plan });
+    // Issue 13: the snapshot is read and checked before any AWS call, like the policy.
+    const snapshot = options.fromState === undefined ? undefined : await readSnapshotFile(options.fromState);
+    const fromState = fromStateOf(options, snapshot, io.env);
     clients = createClients({
       region: options.region,
       profile: options.profile,
@@ -103,10 +110,13 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
           inputs.loaded.document.settings?.requestTimeoutSeconds ??
           DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
     });
-    prepared = await prepareRun(inputs, clients, {
-      redact: options.redact,
-      profile: options.profile ?? io.env.AWS_PROFILE,
-    });
+    prepared =
+      fromState?.offline === true
+        ? prepareOfflineRun(inputs, fromState, options.redact)
+        : await prepareRun(inputs, clients, {
+            redact: options.redact,
+            profile: options.profile ?? io.env.AWS_PROFILE,
+          });
     const redactor = createRedactor({
       key,
       fields: options.redact,
@@ -122,6 +132,8 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
     audit = createAuditLog(destination, runId, { redactor, onFailure: () => stop.stop('audit-log-failed') });
     audit.runStart(startFields(options, inputs, prepared, io.env));
 
+    const stateOut = startStateOut(options);
+    const memberRole = memberRoleOf(options, prepared);
     const result = await executeRun(
       prepared,
       {
@@ -131,6 +143,9 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         maxChanges: options.maxChanges,
         accounts: options.accounts,
         strict: options.strict,
+        ...(fromState === undefined ? {} : { fromState }),
+        ...(memberRole === undefined ? {} : { memberRole }),
+        readOus: stateOut !== undefined,
       },
       {
         clients,
@@ -140,6 +155,11 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
         mask: redactor.mask,
         redactionKeyId: redactor.keyId,
         onProgress: progress.update,
+        ...(stateOut === undefined ? {} : { onObserved: stateOut.recorder.record }),
+        requestTimeoutMs:
+          (options.requestTimeout ??
+            inputs.loaded.document.settings?.requestTimeoutSeconds ??
+            DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
       },
     );
     progress.finish(finalProgressLine(result.report));
@@ -148,7 +168,18 @@ export async function runCommand(options: RunCliOptions, io: Io): Promise<number
     organizationId = result.organization.id;
     const ending = { report: result.report, refusal: result.refusal, stopped: stop.reason };
     exitCode = exitCodeForRun(ending, options.detailedExitcode);
-    const failures = [...failureReasons(ending), ...(await writeOutputs(result, redactor, options, io))];
+    // A stopped run read only some accounts: the previous snapshot is better than a partial one.
+    const stateFailure =
+      stateOut === undefined
+        ? null
+        : stop.reason !== null
+          ? `the snapshot was not saved to ${stateOut.path}: the run was stopped before every account was read`
+          : await writeStateOut(stateOut, result, prepared, io.env);
+    const failures = [
+      ...failureReasons(ending),
+      ...(stateFailure === null ? [] : [stateFailure]),
+      ...(await writeOutputs(result, redactor, options, io)),
+    ];
     if (audit.failure !== null) failures.unshift(audit.failure.message);
     if (failures.length > 0) {
       if (exitCode !== EXIT.interrupted) exitCode = EXIT.failure;

@@ -4,7 +4,7 @@ import { type DecisionContext, decideAccount, decideByState, managedTypes } from
 import { errorItem, skipItem } from '../core/plan.js';
 import { planContactItem } from '../core/plan-contact.js';
 import type { DesiredPolicy } from '../core/policy.js';
-import type { Account, ContactType, PlannedAccount, SkipReason } from '../core/types.js';
+import type { Account, ContactType, ObservedContact, PlannedAccount, SkipReason } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
 import type { ContactsGateway } from './contacts-gateway.js';
 import type { RunStop } from './stop.js';
@@ -19,7 +19,15 @@ export interface ScanDeps {
   onAccountRead?: (account: Account) => void;
   /** Reads an account's tags when the policy uses tags and the account was listed without them. */
   readTags?: (accountId: string) => Promise<Record<string, string>>;
+  /**
+   * Each account as read (tags included), with every contact read for it and when (`--state-out`). Called for
+   * every account the scan reached, with no contacts for one that was skipped before any read.
+   */
+  onObserved?: (account: Account, contacts: ObservedContacts) => void;
 }
+
+/** The contacts read for one account, each with the moment its answer arrived. */
+export type ObservedContacts = Partial<Record<ContactType, { observed: ObservedContact; readAt: Date }>>;
 
 /**
  * Reads every managed contact of every account (at most `concurrency` accounts at once) and plans each
@@ -62,6 +70,7 @@ async function planAccount(
   const byState = decideByState(account);
   if (byState?.kind === 'skip') {
     deps.onAccountRead?.(account);
+    deps.onObserved?.(account, {});
     return skippedAccount(account, types, byState.reason);
   }
   if (deps.stop.reason !== null) return skippedAccount(account, types, 'not-read');
@@ -80,14 +89,20 @@ async function planAccount(
   }
   deps.onAccountRead?.(account);
   const decision = decideAccount(account, policy, ctx);
-  if (decision.kind === 'skip') return skippedAccount(account, types, decision.reason);
+  if (decision.kind === 'skip') {
+    deps.onObserved?.(account, {});
+    return skippedAccount(account, types, decision.reason);
+  }
 
+  const contacts: ObservedContacts = {};
   const items = await Promise.all(
     types.map(async (type) => {
       const observed = await deps.gateway.read(account.id, type);
+      contacts[type] = { observed, readAt: new Date() };
       return planContactItem(account.id, type, decision.contacts[type]!, observed);
     }),
   );
+  deps.onObserved?.(account, contacts);
   for (const item of items) {
     if (item.action === 'error') deps.audit.accountError(item.accountId, account.name, item.type, item.error);
     if (item.action === 'create' || item.action === 'update') deps.audit.drift(item, account.name);

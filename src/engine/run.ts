@@ -47,6 +47,11 @@ import type { RunStop } from './stop.js';
 import { createWriteQueue, type WriteQueue } from './write-queue.js';
 
 export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Member-role mode: each account reads against its own quota, so more accounts in flight is the whole gain
+ * (the caller's shared limits left are AssumeRole's pace and Organizations).
+ */
+export const MEMBER_ROLE_DEFAULT_CONCURRENCY = 32;
 
 export interface RunOptions {
   mode: Mode;
@@ -136,7 +141,10 @@ export async function executeRun(
     deps,
     decision,
     gateway: fanOut?.gateway ?? organizationGateway,
-    concurrency: options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY,
+    concurrency:
+      options.concurrency ??
+      policy.settings.concurrency ??
+      (fanOut === null ? DEFAULT_CONCURRENCY : MEMBER_ROLE_DEFAULT_CONCURRENCY),
     maxChanges: options.maxChanges ?? policy.settings.maxChanges,
   };
   let planned: Awaited<ReturnType<typeof planAndApply>>;

@@ -6,10 +6,14 @@
  * 2. In-process overhead: the engine (plan + apply) over 10,000 in-memory accounts: wall, CPU, peak RSS.
  * 3. Versus the shell loop: `aws account put-alternate-contact` once per account against `enforce --apply`,
  *    200 accounts, same emulator.
+ * 4. Member-role fan-out (issue 13): 1,000 accounts × 1 type read at the PUBLISHED quotas through the proxy,
+ *    org mode vs --member-role, wall times and ratio (org mode alone is ≥ 100 s: the point of the figure).
+ * 5. `--dry-run --from-state --offline` on a 10,000-account snapshot: wall and peak RSS of the built CLI.
  *
  * Options: --quick (500 / 2,000 / 50 accounts, for trying the bench itself), --only 1,3 (some scenarios),
  * --accounts N (scenario 1), --overhead-accounts N (scenario 2), --shell-accounts N (scenario 3),
- * --with-tags (scenario 1 also times a dry-run whose policy uses scope.exclude.tags; ~1 more minute).
+ * --with-tags (scenario 1 also times a dry-run whose policy uses scope.exclude.tags; ~1 more minute),
+ * --fan-out-accounts N (scenario 4), --state-accounts N (scenario 5).
  * ENFORCE_BENCH_CLI=path/to/bin.js runs another build of the CLI (to compare a change).
  * Every server and child process is stopped at the end, on error and on Ctrl-C.
  */
@@ -30,6 +34,7 @@ import {
   seconds,
 } from './bench/common.js';
 import { startBenchMoto } from './bench/emulator.js';
+import { fanOutScenario, fromStateScenario } from './bench/fan-out.js';
 import { cliBaselineRss, overheadScenario } from './bench/overhead.js';
 import { quotaScenario, TIME_SCALE } from './bench/quota.js';
 import { shellLoopScenario } from './bench/shell-loop.js';
@@ -40,6 +45,8 @@ interface Options {
   accounts: number;
   overheadAccounts: number;
   shellAccounts: number;
+  fanOutAccounts: number;
+  stateAccounts: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -52,7 +59,7 @@ function parseOptions(argv: string[]): Options {
   };
   const onlyIndex = argv.indexOf('--only');
   const only = new Set(
-    onlyIndex === -1 ? [1, 2, 3] : (argv[onlyIndex + 1] ?? '').split(',').map((s) => Number(s.trim())),
+    onlyIndex === -1 ? [1, 2, 3, 4, 5] : (argv[onlyIndex + 1] ?? '').split(',').map((s) => Number(s.trim())),
   );
   return {
     only,
@@ -60,6 +67,8 @@ function parseOptions(argv: string[]): Options {
     accounts: value('--accounts', quick ? 500 : 2_000),
     overheadAccounts: value('--overhead-accounts', quick ? 2_000 : 10_000),
     shellAccounts: value('--shell-accounts', quick ? 50 : 200),
+    fanOutAccounts: value('--fan-out-accounts', quick ? 200 : 1_000),
+    stateAccounts: value('--state-accounts', quick ? 2_000 : 10_000),
   };
 }
 
@@ -80,7 +89,7 @@ async function main(): Promise<number> {
   const workdir = mkdtempSync(join(tmpdir(), 'enforce-bench-'));
   onCleanup(() => rmSync(workdir, { recursive: true, force: true }));
 
-  const needsMoto = options.only.has(1) || options.only.has(3);
+  const needsMoto = options.only.has(1) || options.only.has(3) || options.only.has(4);
   if (needsMoto && !isMotoAvailable()) {
     process.stderr.write(
       "The bench needs moto's emulator: `moto_server` is not on PATH (pip install 'moto[server]').\n",
@@ -125,6 +134,23 @@ async function main(): Promise<number> {
     rows.push(...report.rows);
     details.push(
       'Scenario 3: versus the shell loop (both through the proxy with throttling off, in front of the same moto; every member lacks SECURITY)',
+      ...report.details,
+    );
+  }
+
+  if (options.only.has(4) && moto) {
+    const report = await fanOutScenario(moto, options.fanOutAccounts, workdir);
+    rows.push(...report.rows);
+    details.push(
+      'Scenario 4: member-role fan-out (SECURITY only, every account in sync; proxy at the published quotas, timeScale 1, buckets per calling account; CLI at its default rate limits)',
+      ...report.details,
+    );
+  }
+  if (options.only.has(5)) {
+    const report = await fromStateScenario(options.stateAccounts, workdir);
+    rows.push(...report.rows);
+    details.push(
+      'Scenario 5: --from-state (synthetic snapshot; policy with 3 types and scope.exclude.tags; --offline, so no emulator in the figure)',
       ...report.details,
     );
   }

@@ -33,6 +33,14 @@ export interface RunCliOptions extends AwsOptions {
   requestTimeout?: number;
   /** `--allow-no-security-contact`: `security: absent` is allowed (lint error otherwise). */
   allowNoSecurityContact: boolean;
+  /** `--state-out`: save what the run observed (state/snapshot.ts). */
+  stateOut?: string;
+  /** `--from-state`: dry-run only, plan against a snapshot (engine/from-state.ts). */
+  fromState?: string;
+  /** `--offline`: with --from-state, no AWS call at all. */
+  offline: boolean;
+  /** `--member-role`: the role name assumed in each member account (wins over settings.memberRole.name). */
+  memberRole?: string;
 }
 
 /** `enforce init`: read the organization, write a starting policy (issue 12). */
@@ -205,6 +213,24 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply' | 
     .option('--strict', 'treat contact-quality warnings as errors (exit 65)')
     .option(ALLOW_NO_SECURITY_CONTACT, ALLOW_NO_SECURITY_CONTACT_HELP);
   if (mode !== 'report') command.option('--no-color', 'no colour on stdout (also NO_COLOR=1)');
+  // State snapshots and member-role fan-out (issue 13); --from-state is refused with --apply in toRunOptions.
+  if (mode !== 'report') {
+    command
+      .option(
+        '--state-out <path>',
+        'save what the run observed (accounts, OUs, tags, contacts) as a snapshot',
+      )
+      .option(
+        '--from-state <path>',
+        `${dryRunOnly}plan against a snapshot saved with --state-out: no Account API call`,
+      )
+      .option('--offline', 'with --from-state: no AWS call at all (a policy with { ssm } values is refused)');
+  }
+  command.option(
+    '--member-role <name>',
+    'read and write each member account through this role in it (its own quota; settings.memberRole)',
+    nonEmpty('--member-role'),
+  );
   return command;
 }
 
@@ -429,6 +455,14 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
   if (raw.planOut !== undefined && mode !== 'dry-run') {
     throw new UsageError('--plan-out saves a dry-run plan: use it without --apply');
   }
+  if (raw.fromState !== undefined && mode !== 'dry-run')
+    throw new UsageError('--from-state plans only: --apply always reads the accounts it writes');
+  if (raw.offline === true && raw.fromState === undefined)
+    throw new UsageError('--offline plans from a snapshot: use it with --from-state FILE');
+  if (raw.stateOut !== undefined && raw.fromState !== undefined)
+    throw new UsageError('--state-out saves what a run read; a --from-state plan reads nothing');
+  if (raw.stateOut !== undefined && raw.plan !== undefined)
+    throw new UsageError('--state-out needs a full read; --apply --plan reads only the planned accounts');
   return {
     mode,
     policy: raw.policy as string,
@@ -448,6 +482,10 @@ function toRunOptions(mode: 'dry-run' | 'apply', raw: Record<string, unknown>): 
     color: raw.color !== false,
     requestTimeout: raw.requestTimeout as number | undefined,
     allowNoSecurityContact: raw.allowNoSecurityContact === true,
+    stateOut: raw.stateOut as string | undefined,
+    fromState: raw.fromState as string | undefined,
+    offline: raw.offline === true,
+    memberRole: raw.memberRole as string | undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { walkOuTree } from '../aws/organizations.js';
 import { policyUsesOus, policyUsesTags } from '../core/desired.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
-import { itemKey } from '../core/types.js';
+import { type ContactType, itemKey } from '../core/types.js';
 import { readSavedPlan } from '../engine/saved-plan.js';
 import { StateFileError, UsageError } from '../errors.js';
 import { readPolicy } from '../policy/load.js';
@@ -63,6 +63,7 @@ function dryRunOptions(options: ReportCliOptions): RunCliOptions {
     progress: options.progress,
     strict: options.strict,
     color: false,
+    offline: false,
     requestTimeout: options.requestTimeout,
     allowNoSecurityContact: options.allowNoSecurityContact,
   };
@@ -77,7 +78,12 @@ function reportOutputs(options: ReportCliOptions, io: Io): RunOutputs {
       report: { format: options.format, ...(options.out === undefined ? {} : { out: options.out }) },
     },
     stdoutIsDocument: options.out === undefined,
-    onContactRead: (accountId, type, at) => readTimes.set(itemKey({ accountId, type }), at),
+    onObserved: (account, contacts) => {
+      for (const [type, read] of Object.entries(contacts)) {
+        if (read !== undefined)
+          readTimes.set(itemKey({ accountId: account.id, type: type as ContactType }), read.readAt);
+      }
+    },
     async write(result, { redactor, clients }) {
       // The plan keeps OU ids only when the policy uses OUs; the report names them, so the tree is
       // walked once here (a few paced Organizations calls).

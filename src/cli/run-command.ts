@@ -7,9 +7,9 @@ import { managedTypes } from '../core/desired.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
 import type { RunReport, Summary } from '../core/types.js';
 import { systemClock } from '../engine/clock.js';
+import { prepareOfflineRun } from '../engine/from-state.js';
 import { type PreparedRun, prepareRun, type RunInputs, readRunInputs } from '../engine/prepare.js';
-import type { ContactReadListener } from '../engine/read-times.js';
-import { executeRun, type RunResult } from '../engine/run.js';
+import { executeRun, type RunDeps, type RunResult } from '../engine/run.js';
 import { checkPlanMasks } from '../engine/saved-plan.js';
 import { createRunStop } from '../engine/stop.js';
 import { summaryLine } from '../render/breakdown.js';
@@ -20,6 +20,7 @@ import { planAgeLine, savedPlanMessage } from '../render/saved-plan-message.js';
 import { colorEnabled, createStyle } from '../render/style.js';
 import { renderText } from '../render/text.js';
 import { controlsOf } from '../report/controls.js';
+import { readSnapshotFile } from '../state/snapshot-file.js';
 import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-codes.js';
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
@@ -28,6 +29,7 @@ import { checkPolicyErrors } from './policy-errors.js';
 import type { RunCliOptions } from './program.js';
 import { describeError, reportError } from './report-error.js';
 import { installSignalHandlers } from './signals.js';
+import { checkStateOutPath, fromStateOf, memberRoleOf, startStateOut, writeStateOut } from './state-run.js';
 import { TOOL_VERSION } from './version.js';
 
 /**
@@ -47,7 +49,8 @@ export interface RunOutputs {
   startFields?: Pick<RunStartFields, 'report'>;
   /** stdout carries one document: the `stdout` anchor line goes to stderr. */
   stdoutIsDocument?: boolean;
-  onContactRead?: ContactReadListener;
+  /** Each account as the scan read it, with when each contact was read (the report's readAt). */
+  onObserved?: RunDeps['onObserved'];
   /** Returns one line per output that could not be written. */
   write(result: RunResult, context: { redactor: Redactor; clients: AwsClients }): Promise<string[]>;
 }
@@ -62,6 +65,7 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
   const started = systemClock.now();
   const runId = randomUUID();
   checkOutputPaths(options);
+  checkStateOutPath(options);
   // Masks agree within the run, and across runs only with ENFORCE_REDACT_KEY (SPEC round 2, "Redaction").
   const { key } = makeRunKey(io.env, randomBytes);
   const destination = openChainedAuditFile(options.logFile);
@@ -153,6 +157,9 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
     // Issue 12: policy errors (an absent Security contact, a primary phone AWS refuses) before any AWS call.
     const lintErrorOptions = { allowNoSecurityContact: options.allowNoSecurityContact };
     checkPolicyErrors(inputs.loaded, lintErrorOptions);
+    // Issue 13: the snapshot is read and checked before any AWS call, like the policy.
+    const snapshot = options.fromState === undefined ? undefined : await readSnapshotFile(options.fromState);
+    const fromState = fromStateOf(options, snapshot, io.env);
     clients = createClients({
       region: options.region,
       profile: options.profile,
@@ -162,10 +169,13 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
           inputs.loaded.document.settings?.requestTimeoutSeconds ??
           DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
     });
-    prepared = await prepareRun(inputs, clients, {
-      redact: options.redact,
-      profile: options.profile ?? io.env.AWS_PROFILE,
-    });
+    prepared =
+      fromState?.offline === true
+        ? prepareOfflineRun(inputs, fromState, options.redact)
+        : await prepareRun(inputs, clients, {
+            redact: options.redact,
+            profile: options.profile ?? io.env.AWS_PROFILE,
+          });
     const redactor = createRedactor({
       key,
       fields: options.redact,
@@ -182,6 +192,8 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
     audit = createAuditLog(destination, runId, { redactor, onFailure: () => stop.stop('audit-log-failed') });
     audit.runStart({ ...startFields(options, inputs, prepared, io.env), ...extraStart });
 
+    const stateOut = startStateOut(options);
+    const memberRole = memberRoleOf(options, prepared);
     const result = await executeRun(
       prepared,
       {
@@ -191,6 +203,9 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
         maxChanges: options.maxChanges,
         accounts: options.accounts,
         strict: options.strict,
+        ...(fromState === undefined ? {} : { fromState }),
+        ...(memberRole === undefined ? {} : { memberRole }),
+        readOus: stateOut !== undefined,
       },
       {
         clients,
@@ -200,7 +215,11 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
         mask: redactor.mask,
         redactionKeyId: redactor.keyId,
         onProgress: progress.update,
-        ...(outputs?.onContactRead === undefined ? {} : { onContactRead: outputs.onContactRead }),
+        ...observersOf(stateOut?.recorder.record, outputs?.onObserved),
+        requestTimeoutMs:
+          (options.requestTimeout ??
+            inputs.loaded.document.settings?.requestTimeoutSeconds ??
+            DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
       },
     );
     progress.finish(finalProgressLine(result.report));
@@ -209,11 +228,22 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
     organizationId = result.organization.id;
     const ending = { report: result.report, refusal: result.refusal, stopped: stop.reason };
     exitCode = exitCodeForRun(ending, options.detailedExitcode);
+    // A stopped run read only some accounts: the previous snapshot is better than a partial one.
+    const stateFailure =
+      stateOut === undefined
+        ? null
+        : stop.reason !== null
+          ? `the snapshot was not saved to ${stateOut.path}: the run was stopped before every account was read`
+          : await writeStateOut(stateOut, result, prepared, io.env);
     const written =
       outputs === undefined
         ? await writeOutputs(result, redactor, options, io)
         : await outputs.write(result, { redactor, clients });
-    const failures = [...failureReasons(ending), ...written];
+    const failures = [
+      ...failureReasons(ending),
+      ...(stateFailure === null ? [] : [stateFailure]),
+      ...written,
+    ];
     if (audit.failure !== null) failures.unshift(audit.failure.message);
     if (failures.length > 0) {
       if (exitCode !== EXIT.interrupted) exitCode = EXIT.failure;
@@ -242,6 +272,17 @@ function reportSelectorWarnings(report: RunReport, io: Io): void {
     io.stderr(`warning: ${report.policy.file}: ${w.path}: ${w.message} [unmatched-selector]\n`);
   for (const n of report.notChecked)
     io.stderr(`note: ${report.policy.file}: ${n.paths.join(', ')}: ${n.message}\n`);
+}
+
+/** What sees each account as the scan read it: the snapshot (--state-out) and the report's read times. */
+function observersOf(...observers: (RunDeps['onObserved'] | undefined)[]): Pick<RunDeps, 'onObserved'> {
+  const present = observers.filter((o) => o !== undefined);
+  if (present.length === 0) return {};
+  return {
+    onObserved: (account, contacts) => {
+      for (const observe of present) observe(account, contacts);
+    },
+  };
 }
 
 /** The progress display's last line: what the run came to, in the summary's words. */

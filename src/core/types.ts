@@ -112,6 +112,8 @@ export const SKIP_REASONS = [
   'management-account',
   'management-account-delegated-admin',
   'not-read',
+  // `--from-state`: the account (or this type of it) has no reading in the snapshot planned from.
+  'not-in-snapshot',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -201,7 +203,19 @@ export interface ReportAccount {
   accountName: string;
   state: AccountState;
   items: ReportItem[];
+  /** Member-role mode only (engine/member-gateway.ts): how the account's contacts were reached. */
+  via?: 'member' | 'organization';
+  /** Why an account was reached through the organization path in member-role mode. */
+  viaReason?: RouteReason;
 }
+
+/** Why member-role mode used the organization path (central quota, AccountId) for an account. */
+export interface RouteReason {
+  code: 'caller-account' | 'role-missing' | 'access-denied' | 'other';
+  message: string;
+}
+
+export type AccountRoute = { via: 'member'; roleArn: string } | { via: 'organization'; reason: RouteReason };
 
 export type Mode = 'dry-run' | 'apply';
 
@@ -246,4 +260,6 @@ export interface RunReport {
   /** Checks that could not be made, e.g. under `--accounts` only some accounts were seen. */
   notChecked: { paths: string[]; message: string }[];
   accounts: ReportAccount[];
+  /** `--from-state`: the snapshot this plan was made from, and how old it was (whole seconds). */
+  snapshot?: { file: string; observedAt: string; ageSeconds: number };
 }

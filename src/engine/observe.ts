@@ -34,8 +34,10 @@ export async function* streamRunAccounts(
   client: OrganizationsClient,
   policy: DesiredPolicy,
   stop: RunStop,
+  /** Read OU paths even when the policy uses none (`--state-out`). */
+  alwaysOus = false,
 ): AsyncGenerator<Account> {
-  const ous = policyUsesOus(policy) ? await listAccountOus(client) : undefined;
+  const ous = alwaysOus || policyUsesOus(policy) ? await listAccountOus(client) : undefined;
   for await (const account of streamAccounts(client)) {
     if (stop.reason !== null) return;
     yield ous === undefined ? account : { ...account, ous: ous.get(account.id) ?? [] };
@@ -52,6 +54,7 @@ export async function listRunAccounts(
   policy: DesiredPolicy,
   selected: readonly string[] | undefined,
   unknownSelected: 'error' | 'ignore-unknown' = 'error',
+  alwaysOus = false,
 ): Promise<Account[]> {
   let accounts = await listAccounts(client);
   if (selected !== undefined) {
@@ -64,7 +67,7 @@ export async function listRunAccounts(
     accounts = accounts.filter((a) => wanted.has(a.id));
   }
 
-  if (policyUsesOus(policy)) {
+  if (alwaysOus || policyUsesOus(policy)) {
     const ous = await listAccountOus(client);
     accounts = accounts.map((a) => ({ ...a, ous: ous.get(a.id) ?? [] }));
   }

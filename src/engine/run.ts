@@ -1,9 +1,12 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
+import { systemWallClock, type WallClock } from '../aws/member-credentials.js';
+import { createMemberRoleAccess, type MemberRoleAccess } from '../aws/member-role.js';
 import { listAccountTags } from '../aws/organizations.js';
 import type { DecisionContext } from '../core/desired.js';
 import { policyUsesTags } from '../core/desired.js';
 import { isWrite, reportAccounts, reportItem, sortAccounts, summarise } from '../core/plan.js';
+import type { MemberRoleSettings } from '../core/policy.js';
 import {
   type Account,
   itemKey,
@@ -25,11 +28,12 @@ import { PolicyError } from '../errors.js';
 import { applyItem } from './apply.js';
 import type { Clock } from './clock.js';
 import { type ContactsGateway, createContactsGateway } from './contacts-gateway.js';
+import { executeFromState, type FromState } from './from-state.js';
 import { checkMaxChanges, type MaxChangesRefusal } from './max-changes.js';
+import { createMemberRoutedGateway, type MemberRoutedGateway, withRoutes } from './member-gateway.js';
 import { listRunAccounts, preflight, streamRunAccounts, trackListing } from './observe.js';
 import { paceRunClients } from './pacing.js';
 import type { PreparedRun } from './prepare.js';
-import { type ContactReadListener, timeReads } from './read-times.js';
 import {
   checkPlanOrganization,
   type MaskFn,
@@ -38,11 +42,16 @@ import {
   type SavedPlan,
   selectPlanAccounts,
 } from './saved-plan.js';
-import { scanAccounts } from './scan.js';
+import { type ObservedContacts, scanAccounts } from './scan.js';
 import type { RunStop } from './stop.js';
 import { createWriteQueue, type WriteQueue } from './write-queue.js';
 
 export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Member-role mode: each account reads against its own quota, so more accounts in flight is the whole gain
+ * (the caller's shared limits left are AssumeRole's pace and Organizations).
+ */
+export const MEMBER_ROLE_DEFAULT_CONCURRENCY = 32;
 
 export interface RunOptions {
   mode: Mode;
@@ -57,6 +66,12 @@ export interface RunOptions {
   strict?: boolean;
   /** An `accounts` id the organization does not list: a usage error (the CLI) or left out (Lambda). */
   unknownAccounts?: 'error' | 'ignore';
+  /** `--dry-run --from-state FILE`: plan against a snapshot instead of listing and reading (from-state.ts). */
+  fromState?: FromState;
+  /** Member-role fan-out (`--member-role`, else settings.memberRole): see member-gateway.ts. */
+  memberRole?: MemberRoleSettings;
+  /** Read OU paths even when the policy uses none (`--state-out`: a later policy may select by OU). */
+  readOus?: boolean;
 }
 
 /** Progress of a run, for the terminal display. */
@@ -79,8 +94,12 @@ export interface RunDeps {
   /** `keyFingerprint` of the run's redaction key, recorded in the report so a saved plan's masks can be checked. */
   redactionKeyId: string;
   onProgress?: (progress: RunProgress) => void;
-  /** When each contact read answered (`enforce report`'s readAt). */
-  onContactRead?: ContactReadListener;
+  /** Each account as read, with its contacts and when each was read (`--state-out`, the report's read times). */
+  onObserved?: (account: Account, contacts: ObservedContacts) => void;
+  /** Member-role clients bound each request attempt like the run's (aws/clients.ts). */
+  requestTimeoutMs?: number;
+  /** Member-role credentials' expiry clock (default: the system's). */
+  wallClock?: WallClock;
 }
 
 /** What a run found and did: the report (the SPEC JSON document) and a refusal, if the guard refused. */
@@ -102,26 +121,41 @@ export async function executeRun(
 ): Promise<RunResult> {
   const { policy } = prepared;
   paceRunClients(deps.clients, policy.settings.rateLimits, deps.clock, deps.stop);
+  // Planned from a snapshot: no listing, no scan, no Account API call (from-state.ts).
+  if (options.fromState !== undefined) return executeFromState(prepared, options, deps, options.fromState);
   const organization = await preflight(deps.clients.organizations);
   if (prepared.saved !== null) checkPlanOrganization(prepared.saved, prepared.planFile!, organization);
   const decision: DecisionContext = {
     managementAccountId: organization.managementAccountId,
     callerAccountId: prepared.caller.accountId,
   };
+  const organizationGateway = createContactsGateway(deps.clients.account, prepared.caller.accountId);
+  const memberRole = options.memberRole ?? policy.settings.memberRole;
+  const fanOut =
+    memberRole === undefined
+      ? null
+      : await memberFanOut(memberRole, prepared, options, deps, organizationGateway);
   const run: Run = {
     prepared,
     options,
     deps,
     decision,
-    gateway: timeReads(
-      createContactsGateway(deps.clients.account, prepared.caller.accountId),
-      deps.onContactRead,
-    ),
-    concurrency: options.concurrency ?? policy.settings.concurrency ?? DEFAULT_CONCURRENCY,
+    gateway: fanOut?.gateway ?? organizationGateway,
+    concurrency:
+      options.concurrency ??
+      policy.settings.concurrency ??
+      (fanOut === null ? DEFAULT_CONCURRENCY : MEMBER_ROLE_DEFAULT_CONCURRENCY),
     maxChanges: options.maxChanges ?? policy.settings.maxChanges,
   };
-  const { accounts, refusal, selectors } =
-    prepared.saved === null ? await planAndApply(run) : await applySavedPlanChecked(run, prepared.saved);
+  let planned: Awaited<ReturnType<typeof planAndApply>>;
+  try {
+    planned =
+      prepared.saved === null ? await planAndApply(run) : await applySavedPlanChecked(run, prepared.saved);
+  } finally {
+    fanOut?.access.destroy();
+  }
+  const { refusal, selectors } = planned;
+  const accounts = fanOut === null ? planned.accounts : withRoutes(planned.accounts, fanOut.gateway.routes());
 
   const report: RunReport = {
     version: 1,
@@ -137,6 +171,50 @@ export async function executeRun(
     accounts,
   };
   return { report, organization, refusal };
+}
+
+/** Member-role mode: per-account member clients behind the run's gateway (destroyed at the run's end). */
+async function memberFanOut(
+  role: MemberRoleSettings,
+  prepared: PreparedRun,
+  options: RunOptions,
+  deps: RunDeps,
+  organization: ContactsGateway,
+): Promise<{ access: MemberRoleAccess; gateway: MemberRoutedGateway }> {
+  const base = deps.clients.account.config;
+  const access = createMemberRoleAccess({
+    sts: deps.clients.sts,
+    role,
+    runId: options.runId,
+    callerArn: prepared.caller.arn,
+    clock: deps.clock,
+    wallClock: deps.wallClock ?? systemWallClock,
+    stop: deps.stop,
+    clients: {
+      region: base.region,
+      // The run's patience (run-command.ts DEFAULT_MAX_ATTEMPTS, or AWS_MAX_ATTEMPTS) for member clients too.
+      maxAttempts: await base.maxAttempts(),
+      rateLimits: prepared.policy.settings.rateLimits,
+      // Its own handler (not the run's: destroying a member client would close the shared sockets).
+      ...(deps.requestTimeoutMs === undefined
+        ? {}
+        : {
+            clientConfig: {
+              requestHandler: {
+                requestTimeout: deps.requestTimeoutMs,
+                connectionTimeout: deps.requestTimeoutMs,
+                throwOnRequestTimeout: true,
+              },
+            },
+          }),
+    },
+  });
+  const gateway = createMemberRoutedGateway({
+    access,
+    organization,
+    callerAccountId: prepared.caller.accountId,
+  });
+  return { access, gateway };
 }
 
 interface Run {
@@ -155,14 +233,16 @@ async function planAndApply(
 ): Promise<{ accounts: ReportAccount[]; refusal: MaxChangesRefusal | null; selectors: SelectorFindings }> {
   const { prepared, options, deps } = run;
   const { policy } = prepared;
+  const readOus = options.readOus === true;
   const source =
     options.accounts === undefined
-      ? streamRunAccounts(deps.clients.organizations, policy, deps.stop)
+      ? streamRunAccounts(deps.clients.organizations, policy, deps.stop, readOus)
       : await listRunAccounts(
           deps.clients.organizations,
           policy,
           options.accounts,
           options.unknownAccounts === 'ignore' ? 'ignore-unknown' : 'error',
+          readOus,
         );
   const listing = trackListing(source, deps.stop);
   let accountsDone = 0;
@@ -190,7 +270,10 @@ async function planAndApply(
     gateway: run.gateway,
     audit: deps.audit,
     stop: deps.stop,
-    onAccountRead: seen.add,
+    onObserved: (account, contacts) => {
+      seen.add(account);
+      deps.onObserved?.(account, contacts);
+    },
     onPlanned: (account) => {
       accountsDone += 1;
       if (streamWrites) queueWrites(account);

@@ -4,7 +4,15 @@ import { type DecisionContext, decideAccount, decideByState } from '../core/desi
 import { errorItem, isWrite, skipItem } from '../core/plan.js';
 import { managedItemTypes, planAlternateItem, planPrimaryItem } from '../core/plan-kinds.js';
 import type { DesiredPolicy } from '../core/policy.js';
-import type { Account, ItemType, PlannedAccount, PlannedItem, SkipReason } from '../core/types.js';
+import type {
+  Account,
+  ContactType,
+  ItemType,
+  ObservedContact,
+  PlannedAccount,
+  PlannedItem,
+  SkipReason,
+} from '../core/types.js';
 import { AwsCallError } from '../errors.js';
 import type { ContactsGateway } from './contacts-gateway.js';
 import type { RunStop } from './stop.js';
@@ -15,11 +23,18 @@ export interface ScanDeps {
   stop: RunStop;
   /** Each account as soon as it is planned (its writes may be queued at once). */
   onPlanned?: (account: PlannedAccount) => void;
-  /** Each account as far as the run read it (tags included): what the selector checks saw. */
-  onAccountRead?: (account: Account) => void;
   /** Reads an account's tags when the policy uses tags and the account was listed without them. */
   readTags?: (accountId: string) => Promise<Record<string, string>>;
+  /**
+   * Each account as read (tags included), with every alternate contact read for it and when: what the
+   * selector checks saw, what `--state-out` saves and the report's read times. Called for every account
+   * the scan reached, with no contacts for one that was skipped before any read.
+   */
+  onObserved?: (account: Account, contacts: ObservedContacts) => void;
 }
+
+/** The contacts read for one account, each with the moment its answer arrived. */
+export type ObservedContacts = Partial<Record<ContactType, { observed: ObservedContact; readAt: Date }>>;
 
 /**
  * Reads every managed contact of every account (at most `concurrency` accounts at once) and plans each
@@ -61,7 +76,7 @@ async function planAccount(
   // Decided from the listing alone: nothing more is read for an account that is not ACTIVE.
   const byState = decideByState(account);
   if (byState?.kind === 'skip') {
-    deps.onAccountRead?.(account);
+    deps.onObserved?.(account, {});
     return skippedAccount(account, types, byState.reason);
   }
   if (deps.stop.reason !== null) return skippedAccount(account, types, 'not-read');
@@ -78,18 +93,23 @@ async function planAccount(
       return { ...accountOf(account), items: types.map((type) => errorItem(account.id, type, error)) };
     }
   }
-  deps.onAccountRead?.(account);
   const decision = decideAccount(account, policy, ctx);
-  if (decision.kind === 'skip') return skippedAccount(account, types, decision.reason);
+  if (decision.kind === 'skip') {
+    deps.onObserved?.(account, {});
+    return skippedAccount(account, types, decision.reason);
+  }
 
+  const contacts: ObservedContacts = {};
   const items = await Promise.all(
     types.map(async (type): Promise<PlannedItem> => {
       if (type === 'PRIMARY')
         return planPrimaryItem(account.id, decision.primary!, await deps.gateway.readPrimary(account.id));
       const observed = await deps.gateway.read(account.id, type);
+      contacts[type] = { observed, readAt: new Date() };
       return planAlternateItem(account.id, type, decision.contacts[type]!, observed);
     }),
   );
+  deps.onObserved?.(account, contacts);
   for (const item of items) {
     if (item.action === 'error') deps.audit.accountError(item.accountId, account.name, item.type, item.error);
     if (isWrite(item)) deps.audit.drift(item, account.name);

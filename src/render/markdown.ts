@@ -4,6 +4,7 @@ import { fieldsOf, fieldValue, type ItemField, type ReportItem, type RunReport }
 import { plural, type ReasonCount, reasonBreakdown, summaryLine, viewCounts } from './breakdown.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import { describeReason } from './reasons.js';
+import { memberRoleLine, runNotes } from './run-notes.js';
 
 /**
  * The GitHub Actions step summary (`$GITHUB_STEP_SUMMARY`): counts, a table of drift by account and type,
@@ -25,6 +26,13 @@ export function renderMarkdown(report: RunReport, redactor: Redactor): string {
     `| ${s.items} | ${s.accounts} | ${s.create} | ${s.update} | ${s.inSync} | ${counts.skipped} | ${s.failed} | ${s.applied} | ${counts.notWritten} |`,
     '',
   ];
+
+  // Issue 13: where the facts came from (a snapshot's age, member roles and every fallback).
+  const notes = runNotes(report);
+  const roles = memberRoleLine(notes);
+  if (notes.snapshot !== null) lines.push(`> ${md(notes.snapshot)}`, '');
+  if (roles !== null) lines.push(md(roles), '');
+  if (notes.fallbacks.length > 0) lines.push(...notes.fallbacks.map((f) => `- ${md(f)}`), '');
 
   if (report.warnings.length + report.notChecked.length > 0) {
     lines.push('### Warnings', '');

@@ -12,6 +12,7 @@ const SKIP_REASON_TEXT: Record<SkipReason, string> = {
   'management-account-delegated-admin':
     'management account: only the management account itself can change its contacts, and the caller is a delegated administrator',
   'not-read': 'not read: the run was stopped first',
+  'not-in-snapshot': 'not in the snapshot: created since, or not read by the run that saved it',
 };
 
 /** Why a planned write was not made. */

@@ -11,6 +11,7 @@ import {
 } from '../core/types.js';
 import { plural, type ReasonCount, reasonBreakdown, summaryLine } from './breakdown.js';
 import { describeReason } from './reasons.js';
+import { memberRoleLine, runNotes } from './run-notes.js';
 
 /** How the text view marks symbols and headings; plain by default (pipes, NO_COLOR). */
 export interface TextStyle {
@@ -50,6 +51,11 @@ export function renderText(report: RunReport, redactor: Redactor, style: TextSty
     `Symbols:  ${style.create('+')} create   ${style.update('~')} update   ${hasDeletes(report) ? `${style.remove('-')} delete   ` : ''}${style.fail('!')} failed`,
     '',
   );
+  // Issue 13: where the facts came from (a snapshot's age, member roles and every fallback).
+  const notes = runNotes(report);
+  const roles = memberRoleLine(notes);
+  if (notes.snapshot !== null) lines.push(notes.snapshot, '');
+  if (roles !== null) lines.push(roles, ...notes.fallbacks.map((f) => `  ${f}`), '');
 
   let blocks = 0;
   for (const account of report.accounts) {

@@ -55,6 +55,11 @@ export interface Snapshot {
   observedAt: string;
   toolVersion: string;
   organization: { id: string; managementAccountId: string };
+  /**
+   * Who observed: decides the management-account rule when a later `--offline` plan cannot ask STS (it plans
+   * what the run that saved the snapshot — usually the scheduled apply — would do).
+   */
+  caller?: { accountId: string; arn: string };
   accounts: SnapshotAccount[];
   valueEncoding: ValueEncoding;
 }
@@ -82,6 +87,7 @@ export interface ObservationInput {
   observedAt: Date;
   toolVersion: string;
   organization: { id: string; managementAccountId: string };
+  caller?: { accountId: string; arn: string };
   accounts: Iterable<ObservedAccount>;
   /** ENFORCE_REDACT_KEY, injected by the caller: values are hashed with it when given, in clear otherwise. */
   valueKey?: string;
@@ -159,6 +165,9 @@ export function snapshotFromObservation(input: ObservationInput): Snapshot {
       id: input.organization.id,
       managementAccountId: input.organization.managementAccountId,
     },
+    ...(input.caller === undefined
+      ? {}
+      : { caller: { accountId: input.caller.accountId, arn: input.caller.arn } }),
     accounts,
     valueEncoding: key === undefined ? 'clear' : { hmac: keyFingerprint(key) },
   };
@@ -227,6 +236,7 @@ const SnapshotSchema = z
     observedAt: timestamp,
     toolVersion: z.string(),
     organization: z.strictObject({ id: z.string(), managementAccountId: z.string() }),
+    caller: z.strictObject({ accountId: z.string(), arn: z.string() }).optional(),
     accounts: z.array(SnapshotAccountSchema),
     valueEncoding: z.union([z.literal('clear'), z.strictObject({ hmac: z.string().min(1) })]),
   })

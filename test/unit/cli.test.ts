@@ -74,8 +74,37 @@ describe('command line', () => {
         strict: false,
         requestTimeout: 10,
         color: true,
+        stateOut: undefined,
+        fromState: undefined,
+        offline: false,
+        memberRole: undefined,
       },
     });
+  });
+
+  it('parses the state and member-role options, and refuses the combinations that cannot work', () => {
+    expect(
+      parseInvocation(
+        ['plan', '--from-state', 's.json', '--offline', '--member-role', 'EnforceMember'],
+        quiet,
+      ),
+    ).toMatchObject({
+      command: 'run',
+      options: { mode: 'dry-run', fromState: 's.json', offline: true, memberRole: 'EnforceMember' },
+    });
+    expect(parseInvocation(['apply', '--state-out', 's.json'], quiet)).toMatchObject({
+      options: { mode: 'apply', stateOut: 's.json' },
+    });
+    expect(() => parseInvocation(['--apply', '--from-state', 's.json'], quiet)).toThrow(
+      /--from-state plans only: --apply always reads/,
+    );
+    expect(() => parseInvocation(['--offline'], quiet)).toThrow(/use it with --from-state/);
+    expect(() => parseInvocation(['plan', '--from-state', 'a', '--state-out', 'b'], quiet)).toThrow(
+      /a --from-state plan reads nothing/,
+    );
+    expect(() => parseInvocation(['apply', '--plan', 'p.json', '--state-out', 'b'], quiet)).toThrow(
+      /--state-out needs a full read/,
+    );
   });
 
   it('parses --redact with a field list into those fields', () => {

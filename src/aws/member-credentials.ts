@@ -1,7 +1,6 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { RateLimit } from '../core/policy.js';
-import type { RateLimiter } from '../engine/rate-limiter.js';
 import { MemberRoleError, type MemberRoleFailure } from '../errors.js';
 
 /**
@@ -27,6 +26,11 @@ const SESSION_NAME_DISALLOWED = /[^\w+=,.@-]/g;
  * Wall-clock time in epoch milliseconds: credential expirations are absolute dates. Not the run's
  * monotonic Clock (performance.now), which would make every credential look fresh forever.
  */
+/** Paces AssumeRole (the engine's token bucket fits: aws/ depends on no engine module). */
+interface Limiter {
+  acquire(): Promise<void>;
+}
+
 export interface WallClock {
   epochMs(): number;
 }
@@ -45,7 +49,7 @@ export interface MemberCredentialsOptions {
   callerArn?: string;
   clock: WallClock;
   /** Paces AssumeRole; `createTokenBucket(ASSUME_ROLE_RATE_LIMIT, clock)` unless the caller shares one. */
-  limiter: RateLimiter;
+  limiter: Limiter;
 }
 
 export interface MemberCredentials {

@@ -1,6 +1,6 @@
-import type { MemberRoleAccess } from '../aws/member-role.js';
 import type { AccountRoute, ReportAccount } from '../core/types.js';
 import { type ContactsGateway, createContactsGateway } from './contacts-gateway.js';
+import type { MemberRoleAccess } from './member-role.js';
 
 /**
  * Member-role fan-out (`settings.memberRole`, `--member-role`) as a ContactsGateway, so scan and apply do not

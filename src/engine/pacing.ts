@@ -66,9 +66,23 @@ export function paceRunClients(
   stop: RunStop,
 ): void {
   const limits = { ...DEFAULT_RATE_LIMITS, ...rateLimits };
+  const organizations = createTokenBucket(limits.organizations, clock);
+  paceAccountClient(clients.account, rateLimits, clock, stop);
+  paceClient(clients.organizations, () => organizations, stop);
+}
+
+/**
+ * One bucket per Account API operation, since AWS's quotas are per operation and per calling account:
+ * the run's own client, and each member account's client in member-role mode, get a set each.
+ */
+export function paceAccountClient(
+  client: AccountClient,
+  rateLimits: Settings['rateLimits'],
+  clock: Clock,
+  stop: RunStop,
+): void {
+  const limits = { ...DEFAULT_RATE_LIMITS, ...rateLimits };
   const bucket = (limit: RateLimit) => createTokenBucket(limit, clock);
-  const organizations = bucket(limits.organizations);
-  // One bucket per Account API operation: AWS's quotas are per operation.
   const byCommand: Record<string, RateLimiter> = {
     GetAlternateContactCommand: bucket(limits.getAlternateContact),
     PutAlternateContactCommand: bucket(limits.putAlternateContact),
@@ -76,6 +90,5 @@ export function paceRunClients(
     GetContactInformationCommand: bucket(limits.getContactInformation),
     PutContactInformationCommand: bucket(limits.putContactInformation),
   };
-  paceClient(clients.account, (command) => byCommand[command], stop);
-  paceClient(clients.organizations, () => organizations, stop);
+  paceClient(client, (command) => byCommand[command], stop);
 }

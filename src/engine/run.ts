@@ -1,7 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
 import { systemWallClock, type WallClock } from '../aws/member-credentials.js';
-import { createMemberRoleAccess, type MemberRoleAccess } from '../aws/member-role.js';
 import { listAccountTags } from '../aws/organizations.js';
 import type { DecisionContext } from '../core/desired.js';
 import { policyUsesTags } from '../core/desired.js';
@@ -31,6 +30,7 @@ import { type ContactsGateway, createContactsGateway } from './contacts-gateway.
 import { executeFromState, type FromState } from './from-state.js';
 import { checkMaxChanges, type MaxChangesRefusal } from './max-changes.js';
 import { createMemberRoutedGateway, type MemberRoutedGateway, withRoutes } from './member-gateway.js';
+import { createMemberRoleAccess, type MemberRoleAccess } from './member-role.js';
 import { listRunAccounts, preflight, streamRunAccounts, trackListing } from './observe.js';
 import { paceRunClients } from './pacing.js';
 import type { PreparedRun } from './prepare.js';

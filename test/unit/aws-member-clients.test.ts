@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getAlternateContact, putAlternateContact } from '../../src/aws/account.js';
-import { createMemberAccountClients } from '../../src/aws/member-clients.js';
 import type { MemberCredentials } from '../../src/aws/member-credentials.js';
 import type { Clock } from '../../src/engine/clock.js';
+import { createMemberAccountClients } from '../../src/engine/member-clients.js';
 import { neverStopped } from '../../src/engine/stop.js';
 import { SECURITY } from '../support/builders.js';
 

@@ -1,8 +1,8 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemberRoleAccess } from '../../src/aws/member-role.js';
 import type { Clock } from '../../src/engine/clock.js';
+import { createMemberRoleAccess } from '../../src/engine/member-role.js';
 import { neverStopped } from '../../src/engine/stop.js';
 import { MemberRoleError } from '../../src/errors.js';
 

@@ -8,12 +8,12 @@ import {
 } from '@aws-sdk/client-account';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemberAccess } from '../../src/aws/member-role.js';
 import { main } from '../../src/cli/main.js';
 import { createRedactor } from '../../src/core/redact.js';
 import type { Contact, ReportAccount, RunReport } from '../../src/core/types.js';
 import type { ContactsGateway } from '../../src/engine/contacts-gateway.js';
 import { createMemberRoutedGateway, withRoutes } from '../../src/engine/member-gateway.js';
+import type { MemberAccess } from '../../src/engine/member-role.js';
 import { MemberRoleError } from '../../src/errors.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { runNotes } from '../../src/render/run-notes.js';

@@ -1,12 +1,16 @@
 import type { AccountClient } from '@aws-sdk/client-account';
 import type { STSClient } from '@aws-sdk/client-sts';
+import {
+  ASSUME_ROLE_RATE_LIMIT,
+  createMemberCredentials,
+  type WallClock,
+} from '../aws/member-credentials.js';
 import type { MemberRoleSettings } from '../core/policy.js';
-import type { Clock } from '../engine/clock.js';
-import { createTokenBucket } from '../engine/rate-limiter.js';
-import type { RunStop } from '../engine/stop.js';
 import { MemberRoleError, type MemberRoleFailure } from '../errors.js';
+import type { Clock } from './clock.js';
 import { createMemberAccountClients, type MemberAccountClientsOptions } from './member-clients.js';
-import { ASSUME_ROLE_RATE_LIMIT, createMemberCredentials, type WallClock } from './member-credentials.js';
+import { createTokenBucket } from './rate-limiter.js';
+import type { RunStop } from './stop.js';
 
 /** How one account's contacts are reached in member-role mode. */
 export type MemberAccess =

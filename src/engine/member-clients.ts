@@ -1,16 +1,12 @@
 import { AccountClient, type AccountClientConfig } from '@aws-sdk/client-account';
-import type { RateLimit } from '../core/policy.js';
-import type { Clock } from '../engine/clock.js';
-import { paceClient } from '../engine/pacing.js';
-import { createTokenBucket, DEFAULT_RATE_LIMITS } from '../engine/rate-limiter.js';
-import type { RunStop } from '../engine/stop.js';
-import type { MemberCredentials } from './member-credentials.js';
+import type { MemberCredentials } from '../aws/member-credentials.js';
+import type { Settings } from '../core/policy.js';
+import type { Clock } from './clock.js';
+import { paceAccountClient } from './pacing.js';
+import type { RunStop } from './stop.js';
 
 /** Where the aws partition serves the global Account API (as in clients.ts). */
 const GLOBAL_SERVICE_REGION = 'us-east-1';
-
-/** DeleteAlternateContact: 1/s, burst 6, per account (accounts/latest/reference/quotas.html). */
-const DELETE_ALTERNATE_CONTACT_LIMIT = { perSecond: 1, burst: 6 } as const satisfies RateLimit;
 
 export interface MemberAccountClientsOptions {
   credentials: MemberCredentials;
@@ -28,7 +24,7 @@ export interface MemberAccountClientsOptions {
   profile?: string;
   maxAttempts?: number;
   /** Per-account quotas; AWS publishes them per account, so each member account gets buckets this size. */
-  rateLimits?: { getAlternateContact?: RateLimit; putAlternateContact?: RateLimit };
+  rateLimits?: Settings['rateLimits'];
   /** Anything else the run configures on its clients (request handler with timeouts, logger). */
   clientConfig?: Omit<AccountClientConfig, 'credentials' | 'endpoint' | 'region' | 'profile' | 'maxAttempts'>;
 }
@@ -52,7 +48,6 @@ export interface MemberAccountClients {
  * account: it keeps the caller's own credentials and client.
  */
 export function createMemberAccountClients(options: MemberAccountClientsOptions): MemberAccountClients {
-  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const clients = new Map<string, AccountClient>();
   let resolvedRegion: Promise<string> | undefined;
 
@@ -78,25 +73,7 @@ export function createMemberAccountClients(options: MemberAccountClientsOptions)
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       credentials: () => options.credentials.credentialsFor(accountId),
     });
-    const get = createTokenBucket(limits.getAlternateContact, options.clock);
-    const put = createTokenBucket(limits.putAlternateContact, options.clock);
-    const del = createTokenBucket(DELETE_ALTERNATE_CONTACT_LIMIT, options.clock);
-    paceClient(
-      client,
-      (command) => {
-        switch (command) {
-          case 'GetAlternateContactCommand':
-            return get;
-          case 'PutAlternateContactCommand':
-            return put;
-          case 'DeleteAlternateContactCommand':
-            return del;
-          default:
-            return undefined;
-        }
-      },
-      options.stop,
-    );
+    paceAccountClient(client, options.rateLimits, options.clock, options.stop);
     return client;
   };
 

@@ -222,6 +222,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
           skipped: 0,
           failed: 0,
           applied: 0,
+          delete: 0,
           notWritten: {
             stale: 0,
             'already-in-sync': 0,
@@ -307,6 +308,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         skipped: 0,
         failed: 0,
         applied: 6,
+        delete: 0,
         notWritten: {
           stale: 0,
           'already-in-sync': 0,

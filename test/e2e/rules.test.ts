@@ -206,6 +206,7 @@ describe.skipIf(!isMotoAvailable() && !process.env.ENFORCE_REQUIRE_E2E)(
         skipped: 4,
         failed: 0,
         applied: 14,
+        delete: 0,
         notWritten: {
           stale: 0,
           'already-in-sync': 0,

@@ -494,7 +494,11 @@ export class FaultProxy {
       upstream.on('response', (answer) => {
         const status = answer.statusCode ?? 502;
         const chunks: Buffer[] = [];
-        if (how.keepBody) answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Always read moto's answer to its end, even when the client is gone (a SIGKILLed CLI): a piped
+        // answer stops flowing when its destination closes, and the write would never reach the ledger.
+        answer.on('data', (chunk: Buffer) => {
+          if (how.keepBody) chunks.push(chunk);
+        });
         answer.once('end', () => how.onAnswer(status, Buffer.concat(chunks)));
         if (how.loseAnswer) {
           answer.resume();

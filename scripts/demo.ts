@@ -25,15 +25,17 @@ const style = createStyle(
 );
 
 /**
- * policy/contacts.yaml ships with example.com addresses, which the lint rightly calls placeholders; the
- * demo runs the CLI three times, so the same warnings would be printed three times and a first run would
- * look broken. The demo organization and its policy copy use this reserved private-use domain instead.
+ * policy/contacts.yaml ships with example.com addresses and 555-01xx phones, which the lint rightly calls
+ * placeholders; the demo runs the CLI three times, so the same warnings would be printed three times and a
+ * first run would look broken. The demo organization and its policy copy use a reserved private-use
+ * domain and Ofcom's drama range (+44 20 7946 0xxx, numbers kept for fiction) instead.
  */
 const DEMO_DOMAIN = 'acme.internal';
+const DEMO_PHONE_PREFIX = '+44 20 7946 01';
 
 /** Swaps the domain in every address, keeping its letter case: the seeded "typed differently" contacts
  * (`SECURITY@EXAMPLE.COM`) must stay equal to the policy once normalised. */
-function withDemoDomain<T>(value: T): T {
+function withDemoContacts<T>(value: T): T {
   const [label, tld] = DEMO_DOMAIN.split('.') as [string, string];
   const cased = (like: string, word: string) =>
     like === like.toUpperCase()
@@ -41,10 +43,13 @@ function withDemoDomain<T>(value: T): T {
       : like[0] === like[0]!.toUpperCase()
         ? word[0]!.toUpperCase() + word.slice(1)
         : word;
-  const text = JSON.stringify(value).replace(
-    /@(example)\.(com)\b/gi,
-    (_, a: string, b: string) => `@${cased(a, label)}.${cased(b, tld)}`,
-  );
+  const text = JSON.stringify(value)
+    .replace(/@(example)\.(com)\b/gi, (_, a: string, b: string) => `@${cased(a, label)}.${cased(b, tld)}`)
+    // Every spelling of +1 555 01xx (the seed types some differently) becomes the same drama-range number.
+    .replace(
+      /(?<!\d)\+?1?[\s.()-]*555[\s.()-]*01(\d\d)(?!\d)/g,
+      (_, last: string) => `${DEMO_PHONE_PREFIX}${last}`,
+    );
   return JSON.parse(text) as T;
 }
 
@@ -91,7 +96,7 @@ async function main(): Promise<number> {
 
   try {
     heading('Seeding an example organization in the emulator');
-    const seeded = await seedOrganization(moto.endpoint, withDemoDomain(demoOrgSpec()));
+    const seeded = await seedOrganization(moto.endpoint, withDemoContacts(demoOrgSpec()));
     const proxy = await startAwsProxy({
       target: moto.endpoint,
       managementAccountId: seeded.managementAccountId,
@@ -101,7 +106,7 @@ async function main(): Promise<number> {
     stops.push(() => proxy.stop());
     const policy = join(workdir, 'contacts.yaml');
     await writeDemoPolicy(seeded, policy);
-    await writeFile(policy, withDemoDomain(await readFile(policy, 'utf8')));
+    await writeFile(policy, withDemoContacts(await readFile(policy, 'utf8')));
     const accounts = Object.keys(seeded.accounts).length + 1;
     process.stdout.write(
       `organization ${seeded.organizationId}: ${accounts} accounts in nested OUs (Workloads → Prod, Dev, Payments),\n` +

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createClients } from '../aws/clients.js';
 import { listAccounts, listAccountTags, walkOuTree } from '../aws/organizations.js';
 import { getCaller } from '../aws/sts.js';
-import { decideAccount, desiredContacts } from '../core/desired.js';
+import { decideAccount, desiredContacts, desiredPrimary } from '../core/desired.js';
 import { createRedactor, makeRunKey } from '../core/redact.js';
 import { CONTACT_TYPES, type ContactType, type ObservedContact } from '../core/types.js';
 import { createContactsGateway } from '../engine/contacts-gateway.js';
@@ -39,6 +39,7 @@ export async function explainCommand(accountId: string, options: ExplainCliOptio
     const ctx = { managementAccountId: organization.managementAccountId, callerAccountId: caller.accountId };
     const decision = decideAccount(account, policy, ctx);
     const desired = desiredContacts(account, policy);
+    const primary = desiredPrimary(account, policy);
 
     // Read current values unless AWS would refuse: a closed account, or the management account from a
     // delegated administrator.
@@ -51,12 +52,28 @@ export async function explainCommand(accountId: string, options: ExplainCliOptio
       for (const type of CONTACT_TYPES)
         if (desired[type]) current[type] = await gateway.read(account.id, type);
     }
+    const currentPrimary =
+      primary !== undefined && readable ? await gateway.readPrimary(account.id) : undefined;
     const redactor = createRedactor({
       key: makeRunKey(io.env, randomBytes).key,
       fields: options.redact,
       secretValues: policy.secretValues,
     });
-    const explanation: Explanation = { account, decision, desired, current, ouNames: tree.ouNames };
+    const explanation: Explanation = {
+      account,
+      decision,
+      desired,
+      current,
+      ouNames: tree.ouNames,
+      ...(primary === undefined
+        ? {}
+        : {
+            primary: {
+              desired: primary,
+              ...(currentPrimary === undefined ? {} : { current: currentPrimary }),
+            },
+          }),
+    };
     if (options.output === 'json') {
       io.stdout(renderExplanationJson(explanation, redactor));
     } else {

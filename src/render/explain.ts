@@ -2,21 +2,25 @@ import {
   type AccountDecision,
   type CreateSource,
   type DesiredContact,
+  type DesiredPrimary,
   desiredItem,
+  desiredPrimaryItem,
   type FieldSource,
 } from '../core/desired.js';
 import { normaliseField } from '../core/normalise.js';
 import { assertNever } from '../core/plan.js';
-import { incompleteError } from '../core/plan-kinds.js';
+import { incompleteError, incompletePrimaryError } from '../core/plan-kinds.js';
+import { normalisePrimaryField, PRIMARY_FIELDS } from '../core/primary.js';
 import type { Redactor } from '../core/redact.js';
 import { describeMatch } from '../core/selector.js';
 import {
   type Account,
   CONTACT_FIELDS,
-  type ContactField,
   type ContactType,
   type ItemError,
+  type ItemField,
   type ObservedContact,
+  type ObservedPrimary,
   POLICY_KEY_BY_TYPE,
 } from '../core/types.js';
 import { describeReason } from './reasons.js';
@@ -31,18 +35,20 @@ export interface Explanation {
   current: Partial<Record<ContactType, ObservedContact>>;
   /** OU names by id, shown next to the ids (matching is by id only). */
   ouNames?: ReadonlyMap<string, string>;
+  /** When the policy manages the primary contact: what it would be, and what the account holds. */
+  primary?: { desired: DesiredPrimary; current?: ObservedPrimary };
 }
 
 /** How one contact compares with the policy: a closed set, shared by the text and JSON views. */
 export type ContactVerdict =
   | { kind: 'would-create' }
-  | { kind: 'cannot-create'; missingFields: ContactField[]; message: string }
-  | { kind: 'would-update'; changedFields: ContactField[] }
+  | { kind: 'cannot-create'; missingFields: ItemField[]; message: string }
+  | { kind: 'would-update'; changedFields: ItemField[] }
   | { kind: 'would-delete' }
   | { kind: 'in-sync' }
   | { kind: 'absent-in-sync' }
   | { kind: 'unmanaged-missing' }
-  | { kind: 'unmanaged-differs'; changedFields: ContactField[] }
+  | { kind: 'unmanaged-differs'; changedFields: ItemField[] }
   | { kind: 'unmanaged-matches' }
   | { kind: 'not-read' }
   | { kind: 'read-error'; error: ItemError };
@@ -83,9 +89,42 @@ export function contactVerdict(
   }
 }
 
+/** The primary contact's verdict: the same closed set (it has no `absent`). */
+export function primaryVerdict(
+  desired: DesiredPrimary,
+  observed: ObservedPrimary | undefined,
+  managed: boolean,
+): ContactVerdict {
+  if (observed === undefined) return { kind: 'not-read' };
+  if (observed.kind === 'error') return { kind: 'read-error', error: observed.error };
+  const intent = desiredPrimaryItem(desired, observed.kind === 'present' ? observed.contact : null);
+  switch (intent.action) {
+    case 'noop':
+      return managed ? { kind: 'in-sync' } : { kind: 'unmanaged-matches' };
+    case 'create':
+      return managed ? { kind: 'would-create' } : { kind: 'unmanaged-missing' };
+    case 'incomplete':
+      return managed
+        ? {
+            kind: 'cannot-create',
+            missingFields: intent.missingFields,
+            message: incompletePrimaryError(intent.missingFields).message,
+          }
+        : { kind: 'unmanaged-missing' };
+    case 'update':
+      return managed
+        ? { kind: 'would-update', changedFields: intent.changedFields }
+        : { kind: 'unmanaged-differs', changedFields: intent.changedFields };
+    case 'delete':
+      throw new Error('the primary contact cannot be deleted');
+    default:
+      return assertNever(intent);
+  }
+}
+
 /** One field of one type: the desired value and the layer that decided it, and what the account holds. */
 interface FieldExplanation {
-  field: ContactField;
+  field: ItemField;
   /** null: the policy does not list the field; the account's own value is kept. */
   desired: string | null;
   /** `contacts.security`, `overrides.N`, `settings.createWith.security`, or `account` (not listed). */
@@ -137,6 +176,49 @@ function explainFields(type: ContactType, desired: DesiredContact, observed: Obs
   });
 }
 
+/** The primary contact's fields, like an alternate type's (createWith only when none is set). */
+function explainPrimaryFields(
+  desired: DesiredPrimary,
+  observed: ObservedPrimary | undefined,
+): FieldExplanation[] {
+  return PRIMARY_FIELDS.map((field): FieldExplanation => {
+    const have = observed?.kind === 'present' ? observed.contact[field] : undefined;
+    const listed = desired.fields[field];
+    const creating = desired.createWith[field];
+    const createdFrom = desired.createWithSources[field];
+    if (listed === undefined && observed?.kind === 'missing' && creating !== undefined && createdFrom) {
+      return {
+        field,
+        desired: creating,
+        source:
+          createdFrom.layer === 'settings'
+            ? 'settings.createWith.primary'
+            : `overrides.${createdFrom.index}.createWith.primary`,
+        matched: createdFrom.layer === 'override' ? describeMatch(createdFrom.match) : null,
+        current: null,
+        inSync: null,
+      };
+    }
+    const source = desired.sources[field];
+    return {
+      field,
+      desired: listed ?? null,
+      source:
+        source.layer === 'override'
+          ? `overrides.${source.index}`
+          : source.layer === 'default'
+            ? 'contacts.primary'
+            : 'account',
+      matched: source.layer === 'override' ? describeMatch(source.match) : null,
+      current: have ?? null,
+      inSync:
+        have === undefined || listed === undefined
+          ? null
+          : normalisePrimaryField(field, have) === normalisePrimaryField(field, listed),
+    };
+  });
+}
+
 /** "Why does this account get this contact?": each field's desired value, the layer that decided it, and now. */
 export function renderExplanation(
   e: Explanation,
@@ -174,27 +256,39 @@ export function renderExplanation(
       }
       continue;
     }
-    for (const f of explainFields(type, desired, observed)) {
-      const shown = (value: string) => JSON.stringify(redactor.field(f.field, value));
-      const from =
-        f.source === 'account'
-          ? 'kept from the account (not listed in the policy)'
-          : f.matched === null
-            ? f.source
-            : `${f.source} (matched ${f.matched})`;
-      lines.push(
-        f.desired === null
-          ? `  ${f.field.padEnd(5)}  ${from}`
-          : `  ${f.field.padEnd(5)}  desired ${shown(f.desired)}  from ${from}`,
-      );
-      if (f.current !== null) {
-        const mark =
-          f.inSync === null ? '' : f.inSync ? `  ${style.dim('in sync')}` : `  ${style.update('differs')}`;
-        lines.push(`         current ${shown(f.current)}${mark}`);
-      }
-    }
+    lines.push(...fieldLines(explainFields(type, desired, observed), 5, redactor, style));
+  }
+  if (e.primary !== undefined) {
+    const { desired, current } = e.primary;
+    const verdict = primaryVerdict(desired, current, decision.kind === 'manage');
+    lines.push('', `${style.heading('primary contact')}${verdictText(verdict, style)}`);
+    lines.push(...fieldLines(explainPrimaryFields(desired, current), 16, redactor, style));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function fieldLines(fields: FieldExplanation[], width: number, redactor: Redactor, style: Style): string[] {
+  const lines: string[] = [];
+  for (const f of fields) {
+    const shown = (value: string) => JSON.stringify(redactor.field(f.field, value));
+    const from =
+      f.source === 'account'
+        ? 'kept from the account (not listed in the policy)'
+        : f.matched === null
+          ? f.source
+          : `${f.source} (matched ${f.matched})`;
+    lines.push(
+      f.desired === null
+        ? `  ${f.field.padEnd(width)}  ${from}`
+        : `  ${f.field.padEnd(width)}  desired ${shown(f.desired)}  from ${from}`,
+    );
+    if (f.current !== null) {
+      const mark =
+        f.inSync === null ? '' : f.inSync ? `  ${style.dim('in sync')}` : `  ${style.update('differs')}`;
+      lines.push(`  ${' '.repeat(width)}  current ${shown(f.current)}${mark}`);
+    }
+  }
+  return lines;
 }
 
 function verdictText(v: ContactVerdict, style: Style): string {
@@ -277,18 +371,34 @@ export interface ExplanationJson {
     rule: DesiredContact['kind'];
     verdict: ContactVerdict['kind'];
     /** Fields that differ from the policy (for would-update and unmanaged-differs; otherwise []). */
-    changedFields: ContactField[];
+    changedFields: ItemField[];
     /** The read failure, for verdict read-error; otherwise null. */
     error: ItemError | null;
     /** Per field: `desired` null means not listed in the policy (kept from the account). */
     fields: FieldExplanation[];
   }[];
+  /** The primary contact, when the policy manages it; otherwise null. */
+  primary: {
+    verdict: ContactVerdict['kind'];
+    changedFields: ItemField[];
+    error: ItemError | null;
+    fields: FieldExplanation[];
+  } | null;
 }
 
 export function explanationJson(e: Explanation, redactor: Redactor): ExplanationJson {
   const { account, decision } = e;
-  const masked = (field: ContactField, value: string | null) =>
+  const masked = (field: ItemField, value: string | null) =>
     value === null ? null : redactor.field(field, value);
+  const maskedFields = (fields: FieldExplanation[]) =>
+    fields.map((f) => ({ ...f, desired: masked(f.field, f.desired), current: masked(f.field, f.current) }));
+  const primary =
+    e.primary === undefined
+      ? undefined
+      : {
+          ...e.primary,
+          verdict: primaryVerdict(e.primary.desired, e.primary.current, decision.kind === 'manage'),
+        };
   return {
     version: 1,
     account: {
@@ -317,13 +427,18 @@ export function explanationJson(e: Explanation, redactor: Redactor): Explanation
         verdict: verdict.kind,
         changedFields: 'changedFields' in verdict ? verdict.changedFields : [],
         error: verdict.kind === 'read-error' ? verdict.error : null,
-        fields: explainFields(type, desired, observed).map((f) => ({
-          ...f,
-          desired: masked(f.field, f.desired),
-          current: masked(f.field, f.current),
-        })),
+        fields: maskedFields(explainFields(type, desired, observed)),
       };
     }),
+    primary:
+      primary === undefined
+        ? null
+        : {
+            verdict: primary.verdict.kind,
+            changedFields: 'changedFields' in primary.verdict ? primary.verdict.changedFields : [],
+            error: primary.verdict.kind === 'read-error' ? primary.verdict.error : null,
+            fields: maskedFields(explainPrimaryFields(primary.desired, primary.current)),
+          },
   };
 }
 

@@ -2,6 +2,7 @@ import {
   type AccountDecision,
   type CreateSource,
   type DesiredContact,
+  type DesiredFields,
   type DesiredPrimary,
   desiredItem,
   desiredPrimaryItem,
@@ -19,6 +20,7 @@ import {
   type ContactType,
   type ItemError,
   type ItemField,
+  type Observed,
   type ObservedContact,
   type ObservedPrimary,
   POLICY_KEY_BY_TYPE,
@@ -136,14 +138,31 @@ interface FieldExplanation {
 
 function explainFields(type: ContactType, desired: DesiredContact, observed: ObservedContact | undefined) {
   if (desired.kind === 'absent') return [];
-  return CONTACT_FIELDS.map((field): FieldExplanation => {
+  return explainFieldsOf(CONTACT_FIELDS, desired, observed, POLICY_KEY_BY_TYPE[type], normaliseField);
+}
+
+/** The primary contact's fields, like an alternate type's. */
+function explainPrimaryFields(desired: DesiredPrimary, observed: ObservedPrimary | undefined) {
+  return explainFieldsOf(PRIMARY_FIELDS, desired, observed, 'primary', normalisePrimaryField);
+}
+
+/**
+ * Each field: the value the policy lists and the layer that set it, or "kept from the account" when it is
+ * not listed — except that a contact the account does not have yet is created with createWith's value.
+ */
+function explainFieldsOf<F extends ItemField>(
+  fieldNames: readonly F[],
+  desired: DesiredFields<F>,
+  observed: Observed<Partial<Record<F, string>>> | undefined,
+  key: string,
+  normalise: (field: F, value: string) => string,
+): FieldExplanation[] {
+  return fieldNames.map((field): FieldExplanation => {
     const have = observed?.kind === 'present' ? observed.contact[field] : undefined;
     const listed = desired.fields[field];
     const creating = desired.createWith[field];
     const createdFrom = desired.createWithSources[field];
-    // A field the policy does not list is taken from createWith only when a missing contact is created.
     if (listed === undefined && observed?.kind === 'missing' && creating !== undefined && createdFrom) {
-      const key = POLICY_KEY_BY_TYPE[type];
       return {
         field,
         desired: creating,
@@ -164,57 +183,14 @@ function explainFields(type: ContactType, desired: DesiredContact, observed: Obs
         source.layer === 'override'
           ? `overrides.${source.index}`
           : source.layer === 'default'
-            ? `contacts.${POLICY_KEY_BY_TYPE[type]}`
+            ? `contacts.${key}`
             : 'account',
       matched: source.layer === 'override' ? describeMatch(source.match) : null,
       current: have ?? null,
       inSync:
         have === undefined || listed === undefined
           ? null
-          : normaliseField(field, have) === normaliseField(field, listed),
-    };
-  });
-}
-
-/** The primary contact's fields, like an alternate type's (createWith only when none is set). */
-function explainPrimaryFields(
-  desired: DesiredPrimary,
-  observed: ObservedPrimary | undefined,
-): FieldExplanation[] {
-  return PRIMARY_FIELDS.map((field): FieldExplanation => {
-    const have = observed?.kind === 'present' ? observed.contact[field] : undefined;
-    const listed = desired.fields[field];
-    const creating = desired.createWith[field];
-    const createdFrom = desired.createWithSources[field];
-    if (listed === undefined && observed?.kind === 'missing' && creating !== undefined && createdFrom) {
-      return {
-        field,
-        desired: creating,
-        source:
-          createdFrom.layer === 'settings'
-            ? 'settings.createWith.primary'
-            : `overrides.${createdFrom.index}.createWith.primary`,
-        matched: createdFrom.layer === 'override' ? describeMatch(createdFrom.match) : null,
-        current: null,
-        inSync: null,
-      };
-    }
-    const source = desired.sources[field];
-    return {
-      field,
-      desired: listed ?? null,
-      source:
-        source.layer === 'override'
-          ? `overrides.${source.index}`
-          : source.layer === 'default'
-            ? 'contacts.primary'
-            : 'account',
-      matched: source.layer === 'override' ? describeMatch(source.match) : null,
-      current: have ?? null,
-      inSync:
-        have === undefined || listed === undefined
-          ? null
-          : normalisePrimaryField(field, have) === normalisePrimaryField(field, listed),
+          : normalise(field, have) === normalise(field, listed),
     };
   });
 }

@@ -18,10 +18,15 @@ import { type BatchResponse, type LambdaContext, processBatch, type SqsEvent } f
  * so the SDK is more patient than its default of 3 unless AWS_MAX_ATTEMPTS says otherwise.
  */
 const DEFAULT_MAX_ATTEMPTS = 8;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export async function handler(event: SqsEvent, context: LambdaContext): Promise<BatchResponse> {
   const env = process.env;
-  const clients = createClients({ maxAttempts: env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS });
+  const clients = createClients({
+    maxAttempts: env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS,
+    // As the CLI's --request-timeout: a request that never answers must not use up the batch's time.
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
   try {
     return await processBatch(
       event,

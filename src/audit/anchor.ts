@@ -13,7 +13,7 @@ export interface AnchorRecord {
   /** The log file the head belongs to, as the run named it. */
   file: string;
   seq: number;
-  /** SHA-256 (hex) of the run.end line's bytes without its "\n". */
+  /** SHA-256 (hex) of the chain head's bytes without its "\n": the last line before the run's run.end. */
   sha256: string;
 }
 
@@ -27,7 +27,8 @@ export function formatAnchor(record: AnchorRecord): string {
 }
 
 /**
- * Writes the head after the run's `run.end` line.
+ * Writes the chain head just before the run's `run.end` line (which records what was anchored, so that
+ * run.end stays the run's last line with the exit code the process returns).
  * - `{ ssmParameter }`: PutParameter with Overwrite, a String parameter. Every run adds a version, and
  *   Parameter Store keeps the 100 most recent versions with who wrote each; the log's writer needs only
  *   ssm:PutParameter on that one name, never ssm:DeleteParameter (which would drop the whole history).

@@ -27,7 +27,7 @@ export function exitCodeForRun(run: RunEnding, detailedExitCode: boolean): numbe
     ? EXIT.failure
     : run.report.mode === 'dry-run' &&
         detailedExitCode &&
-        run.report.summary.create + run.report.summary.update > 0
+        run.report.summary.create + run.report.summary.update + run.report.summary.delete > 0
       ? EXIT.drift
       : EXIT.ok;
 }

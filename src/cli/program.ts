@@ -76,6 +76,8 @@ export interface ReportCliOptions extends AwsOptions {
   strict: boolean;
   requestTimeout?: number;
   allowNoSecurityContact: boolean;
+  /** `--member-role`: read each member account through this role (its own quota). */
+  memberRole?: string;
 }
 
 /** What the command line asked for, as a typed value: the rest of the program never sees argv. */
@@ -215,11 +217,14 @@ function addRunOptions(command: Command, mode: 'either' | 'dry-run' | 'apply' | 
   if (mode !== 'report') command.option('--no-color', 'no colour on stdout (also NO_COLOR=1)');
   // State snapshots and member-role fan-out (issue 13); --from-state is refused with --apply in toRunOptions.
   if (mode !== 'report') {
+    command.option(
+      '--state-out <path>',
+      'save what the run observed (accounts, OUs, tags, contacts) as a snapshot',
+    );
+  }
+  // An apply always reads the organization: a snapshot only ever plans.
+  if (mode === 'either' || mode === 'dry-run') {
     command
-      .option(
-        '--state-out <path>',
-        'save what the run observed (accounts, OUs, tags, contacts) as a snapshot',
-      )
       .option(
         '--from-state <path>',
         `${dryRunOnly}plan against a snapshot saved with --state-out: no Account API call`,
@@ -510,5 +515,6 @@ function toReportOptions(raw: Record<string, unknown>): ReportCliOptions {
     strict: raw.strict === true,
     requestTimeout: raw.requestTimeout as number | undefined,
     allowNoSecurityContact: raw.allowNoSecurityContact === true,
+    memberRole: raw.memberRole as string | undefined,
   };
 }

@@ -66,6 +66,7 @@ function dryRunOptions(options: ReportCliOptions): RunCliOptions {
     offline: false,
     requestTimeout: options.requestTimeout,
     allowNoSecurityContact: options.allowNoSecurityContact,
+    ...(options.memberRole === undefined ? {} : { memberRole: options.memberRole }),
   };
 }
 

@@ -273,7 +273,7 @@ const SettingsSchema = z.strictObject({
     .optional()
     .meta({
       description:
-        'After each run, also write its audit chain head (runId, seq, sha256 of the run.end line) to an SSM parameter (a new version per run) or as one line in the CI log (stdout).',
+        'After each run, also write its audit chain head (runId, seq, sha256 of the last line before run.end, which then records it) to an SSM parameter (a new version per run) or as one line in the CI log (stdout).',
     }),
   memberRole: MemberRoleSchema.optional(),
 });

@@ -121,10 +121,9 @@ function skipReason(item: PlanItem): SkipReason {
 
 /**
  * Plans the policy against a snapshot with the core functions (decideAccount, the desired contacts,
- * planContactItem against what the snapshot stored), then reports it like a run. The caller of the run
- * that wrote the snapshot is not recorded: the management account is judged as if it were the caller
- * (the snapshot holds its contacts only when that run could read them), and a type the snapshot holds no
- * reading of is skipped `not-read`.
+ * planAlternateItem against what the snapshot stored), then reports it like a run. The management account
+ * is judged with the caller the snapshot recorded (as if it were the caller, for snapshots that recorded
+ * none), and a type the snapshot holds no reading of is skipped `not-read`.
  */
 export function reportInputFromSnapshot(
   snapshot: Snapshot,
@@ -135,7 +134,8 @@ export function reportInputFromSnapshot(
   const types = managedTypes(policy);
   const decision: DecisionContext = {
     managementAccountId: snapshot.organization.managementAccountId,
-    callerAccountId: snapshot.organization.managementAccountId,
+    // The caller of the run that saved the snapshot, when it recorded one (as --from-state plans do).
+    callerAccountId: snapshot.caller?.accountId ?? snapshot.organization.managementAccountId,
   };
   const readAt = new Map<string, string>();
   const ouNames = new Map<string, readonly string[]>();

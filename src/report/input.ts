@@ -171,7 +171,7 @@ export function reportInputFromSnapshot(
 
 /**
  * The whole contact a hashed snapshot's values are compared with: the listed fields (and createWith);
- * an unlisted field is '' so its stored hash never matches and it is shown masked — planContactItem
+ * an unlisted field is '' so its stored hash never matches and it is shown masked — planAlternateItem
  * compares only the listed fields, so it cannot make a difference.
  */
 function wholeDesired(desired: DesiredContact): Contact {

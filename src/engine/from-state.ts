@@ -7,7 +7,7 @@ import {
   policyUsesOus,
   policyUsesTags,
 } from '../core/desired.js';
-import { reportAccounts, skipItem, summarise } from '../core/plan.js';
+import { reportAccounts, skipItem } from '../core/plan.js';
 import { planAlternateItem } from '../core/plan-kinds.js';
 import type { DesiredPolicy } from '../core/policy.js';
 import type { RedactFields } from '../core/redact.js';
@@ -19,15 +19,10 @@ import {
   type ContactType,
   type PlannedAccount,
   type PlannedItem,
-  type RunReport,
   type SkipReason,
 } from '../core/types.js';
-import {
-  createSeenOrganization,
-  findUnmatchedSelectors,
-  type SeenOrganization,
-} from '../core/unmatched-selectors.js';
-import { PolicyError, StateFileError, UsageError } from '../errors.js';
+import { createSeenOrganization, type SeenOrganization } from '../core/unmatched-selectors.js';
+import { StateFileError, UsageError } from '../errors.js';
 import { lintPolicy } from '../policy/lint.js';
 import { resolvePolicy, ssmParameterNames } from '../policy/resolve.js';
 import {
@@ -42,6 +37,7 @@ import {
 } from '../state/snapshot.js';
 import type { PreparedRun, RunInputs } from './prepare.js';
 import type { RunDeps, RunOptions, RunResult } from './run.js';
+import { assembleReport, checkSelectors } from './run-report.js';
 
 /**
  * `--dry-run --from-state FILE`: the plan against a saved observation snapshot instead of the listing and
@@ -125,33 +121,15 @@ export async function executeFromState(
     decision,
     comparer,
   );
-  const selectors = findUnmatchedSelectors(policy, seen);
-  for (const warning of selectors.warnings) deps.audit.policyWarning(warning);
-  if (options.strict === true && selectors.warnings.length > 0) {
-    throw new PolicyError(
-      selectors.warnings.map((w) => ({
-        file: prepared.loaded.file,
-        path: w.path,
-        message: `${w.message} [unmatched-selector, --strict]`,
-      })),
-    );
-  }
-
-  const accounts = reportAccounts(planned, new Map());
+  const selectors = checkSelectors(prepared, options, deps.audit, seen);
   const age = snapshotAge(snapshot, state.now());
-  const report: RunReport = {
-    version: 1,
-    runId: options.runId,
-    mode: options.mode,
-    createdAt: new Date().toISOString(),
-    policy: { file: prepared.loaded.file, sha256: prepared.loaded.sha256 },
-    organization: { id: organization.id, managementAccountId: organization.managementAccountId },
-    caller: prepared.caller,
-    redaction: { key: deps.redactionKeyId },
-    summary: summarise(accounts),
-    warnings: selectors.warnings,
-    notChecked: selectors.notes.map(({ paths, message }) => ({ paths: [...paths], message })),
-    accounts,
+  const report = {
+    ...assembleReport(
+      prepared,
+      options,
+      { organization, redactionKeyId: deps.redactionKeyId, selectors },
+      reportAccounts(planned, new Map()),
+    ),
     snapshot: { file, observedAt: age.observedAt, ageSeconds: age.seconds },
   };
   return { report, organization, refusal: null };

@@ -4,7 +4,7 @@ import { systemWallClock, type WallClock } from '../aws/member-credentials.js';
 import { listAccountTags } from '../aws/organizations.js';
 import type { DecisionContext } from '../core/desired.js';
 import { policyUsesTags } from '../core/desired.js';
-import { isWrite, reportAccounts, reportItem, sortAccounts, summarise } from '../core/plan.js';
+import { isWrite, reportAccounts, reportItem, sortAccounts } from '../core/plan.js';
 import type { MemberRoleSettings } from '../core/policy.js';
 import {
   type Account,
@@ -12,18 +12,12 @@ import {
   type Mode,
   type Organization,
   type PlannedAccount,
-  type PolicyWarning,
   type ReportAccount,
   type RunReport,
   type WriteItem,
   type WriteOutcome,
 } from '../core/types.js';
-import {
-  createSeenOrganization,
-  findUnmatchedSelectors,
-  type SeenOrganization,
-} from '../core/unmatched-selectors.js';
-import { PolicyError } from '../errors.js';
+import { createSeenOrganization } from '../core/unmatched-selectors.js';
 import { applyItem } from './apply.js';
 import type { Clock } from './clock.js';
 import { type ContactsGateway, createContactsGateway } from './contacts-gateway.js';
@@ -34,6 +28,7 @@ import { createMemberRoleAccess, type MemberRoleAccess } from './member-role.js'
 import { listRunAccounts, preflight, streamRunAccounts, trackListing } from './observe.js';
 import { paceRunClients } from './pacing.js';
 import type { PreparedRun } from './prepare.js';
+import { assembleReport, auditAndRefuse, checkSelectors, type SelectorFindings } from './run-report.js';
 import {
   checkPlanOrganization,
   type MaskFn,
@@ -157,19 +152,12 @@ export async function executeRun(
   const { refusal, selectors } = planned;
   const accounts = fanOut === null ? planned.accounts : withRoutes(planned.accounts, fanOut.gateway.routes());
 
-  const report: RunReport = {
-    version: 1,
-    runId: options.runId,
-    mode: options.mode,
-    createdAt: new Date().toISOString(),
-    policy: { file: prepared.loaded.file, sha256: prepared.loaded.sha256 },
-    organization: { id: organization.id, managementAccountId: organization.managementAccountId },
-    caller: prepared.caller,
-    redaction: { key: deps.redactionKeyId },
-    summary: summarise(accounts),
-    ...selectors,
+  const report = assembleReport(
+    prepared,
+    options,
+    { organization, redactionKeyId: deps.redactionKeyId, selectors },
     accounts,
-  };
+  );
   return { report, organization, refusal };
 }
 
@@ -283,7 +271,7 @@ async function planAndApply(
   });
 
   const complete = options.accounts === undefined && (await listing.complete) && deps.stop.reason === null;
-  const selectors = checkSelectors(run, seen.seen(complete));
+  const selectors = checkSelectors(run.prepared, run.options, deps.audit, seen.seen(complete));
 
   let refusal: MaxChangesRefusal | null = null;
   const writes = planned.flatMap((a) => a.items.filter(isWrite));
@@ -304,36 +292,6 @@ async function planAndApply(
   return { accounts: reportAccounts(planned, outcomes), refusal, selectors };
 }
 
-/**
- * Selectors that match no account of the organization are audited and reported; with --strict they
- * reject the policy before anything is written (the writes waited for this check).
- */
-function checkSelectors(run: Run, seen: SeenOrganization): SelectorFindings {
-  const check = findUnmatchedSelectors(run.prepared.policy, seen);
-  for (const warning of check.warnings) run.deps.audit.policyWarning(warning);
-  refuseUnderStrict(run, check.warnings);
-  return {
-    warnings: check.warnings,
-    notChecked: check.notes.map(({ paths, message }) => ({ paths: [...paths], message })),
-  };
-}
-
-/** What the selector checks found, as the report carries it. */
-type SelectorFindings = Pick<RunReport, 'warnings' | 'notChecked'>;
-
-function refuseUnderStrict(run: Run, warnings: readonly PolicyWarning[]): void {
-  if (run.options.strict === true && warnings.length > 0) {
-    const file = run.prepared.loaded.file;
-    throw new PolicyError(
-      warnings.map((w) => ({
-        file,
-        path: w.path,
-        message: `${w.message} [unmatched-selector, --strict]`,
-      })),
-    );
-  }
-}
-
 function queueWrite(run: Run, queue: WriteQueue, item: WriteItem, accountName: string): void {
   queue.push(item, () => applyItem(item, accountName, applyDeps(run)));
 }
@@ -350,8 +308,7 @@ function stopped(run: Run): 'interrupted' | 'audit-log-failed' {
  */
 async function applySavedPlanChecked(run: Run, saved: SavedPlan) {
   const selectors: SelectorFindings = { warnings: saved.warnings ?? [], notChecked: saved.notChecked ?? [] };
-  for (const warning of selectors.warnings) run.deps.audit.policyWarning(warning);
-  refuseUnderStrict(run, selectors.warnings);
+  auditAndRefuse(run.prepared, run.options, run.deps.audit, selectors.warnings);
   return { ...(await applySavedPlan(run, saved)), selectors };
 }
 

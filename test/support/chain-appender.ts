@@ -14,5 +14,10 @@ const deadline = Date.now() + 60_000;
 while (!existsSync(`${file}.go`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 const destination = openChainedAuditFile(file);
 const logger = pino({ base: { runId }, messageKey: 'msg' }, destination);
-for (let i = 0; i < Number(count); i++) logger.info({ event: 'drift', i }, 'contact differs from policy');
+// A short pause between lines keeps both appenders writing over the same stretch of time, so the test sees
+// them interleave however the machine schedules their start.
+for (let i = 0; i < Number(count); i++) {
+  logger.info({ event: 'drift', i }, 'contact differs from policy');
+  await new Promise((r) => setTimeout(r, 2));
+}
 destination.close();

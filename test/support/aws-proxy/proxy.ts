@@ -494,23 +494,25 @@ export class FaultProxy {
       upstream.on('response', (answer) => {
         const status = answer.statusCode ?? 502;
         const chunks: Buffer[] = [];
-        // Always read moto's answer to its end, even when the client is gone (a SIGKILLed CLI): a piped
-        // answer stops flowing when its destination closes, and the write would never reach the ledger.
+        // moto's answer is always read to its end, even when the client is gone (a SIGKILLed CLI, a second
+        // SIGINT during the latency): piped into a closed response it would stop flowing, the write would
+        // never reach the ledger, and its upstream socket would never go back to the agent.
+        const forwarding = !how.loseAnswer;
+        if (forwarding && !res.destroyed)
+          res.writeHead(status, answer.statusMessage, withoutHopByHop(answer.rawHeaders));
         answer.on('data', (chunk: Buffer) => {
           if (how.keepBody) chunks.push(chunk);
+          if (forwarding && !res.destroyed) res.write(chunk);
         });
-        answer.once('end', () => how.onAnswer(status, Buffer.concat(chunks)));
-        if (how.loseAnswer) {
-          answer.resume();
-          answer.once('end', () => {
+        answer.once('end', () => {
+          how.onAnswer(status, Buffer.concat(chunks));
+          if (forwarding) {
+            if (!res.destroyed) res.end();
+          } else {
             drop(req);
-            resolve();
-          });
-          return;
-        }
-        res.writeHead(status, answer.statusMessage, withoutHopByHop(answer.rawHeaders));
-        answer.pipe(res);
-        answer.once('end', resolve);
+          }
+          resolve();
+        });
         answer.once('error', () => {
           res.destroy();
           resolve();

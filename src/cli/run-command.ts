@@ -160,14 +160,16 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
     // Issue 13: the snapshot is read and checked before any AWS call, like the policy.
     const snapshot = options.fromState === undefined ? undefined : await readSnapshotFile(options.fromState);
     const fromState = fromStateOf(options, snapshot, io.env);
+    // The flag wins over the policy's setting; member-role clients get the same bound (executeRun).
+    const requestTimeoutMs =
+      (options.requestTimeout ??
+        inputs.loaded.document.settings?.requestTimeoutSeconds ??
+        DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000;
     clients = createClients({
       region: options.region,
       profile: options.profile,
       maxAttempts: io.env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS,
-      requestTimeoutMs:
-        (options.requestTimeout ??
-          inputs.loaded.document.settings?.requestTimeoutSeconds ??
-          DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+      requestTimeoutMs,
     });
     prepared =
       fromState?.offline === true
@@ -216,10 +218,7 @@ export async function runCommand(options: RunCliOptions, io: Io, outputs?: RunOu
         redactionKeyId: redactor.keyId,
         onProgress: progress.update,
         ...observersOf(stateOut?.recorder.record, outputs?.onObserved),
-        requestTimeoutMs:
-          (options.requestTimeout ??
-            inputs.loaded.document.settings?.requestTimeoutSeconds ??
-            DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+        requestTimeoutMs,
       },
     );
     progress.finish(finalProgressLine(result.report));

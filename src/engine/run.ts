@@ -280,15 +280,7 @@ async function planAndApply(
     if (refusal === null) for (const account of planned) queueWrites(account);
   }
   const outcomes = await queue.settled();
-  if (options.mode === 'apply') {
-    for (const item of writes) {
-      if (outcomes.has(itemKey(item))) continue;
-      outcomes.set(itemKey(item), {
-        kind: 'not-written',
-        reason: refusal !== null ? 'max-changes' : stopped(run),
-      });
-    }
-  }
+  if (options.mode === 'apply') markNotWritten(run, writes, outcomes, refusal);
   return { accounts: reportAccounts(planned, outcomes), refusal, selectors };
 }
 
@@ -296,9 +288,20 @@ function queueWrite(run: Run, queue: WriteQueue, item: WriteItem, accountName: s
   queue.push(item, () => applyItem(item, accountName, applyDeps(run)));
 }
 
-/** Why a write that never ran was not made: the run was stopped before it could start. */
-function stopped(run: Run): 'interrupted' | 'audit-log-failed' {
-  return run.deps.stop.reason ?? 'interrupted';
+/**
+ * Every planned write that got no outcome was not written: the guard refused the plan, or the run was
+ * stopped (a signal, a broken audit log) before the write could start.
+ */
+function markNotWritten(
+  run: Run,
+  writes: readonly WriteItem[],
+  outcomes: Map<string, WriteOutcome>,
+  refusal: MaxChangesRefusal | null,
+): void {
+  const reason = refusal !== null ? 'max-changes' : (run.deps.stop.reason ?? 'interrupted');
+  for (const item of writes) {
+    if (!outcomes.has(itemKey(item))) outcomes.set(itemKey(item), { kind: 'not-written', reason });
+  }
 }
 
 /**
@@ -376,13 +379,7 @@ async function applySavedPlan(
     }
     for (const [key, outcome] of await queue.settled()) outcomes.set(key, outcome);
   }
-  for (const item of pending) {
-    if (!outcomes.has(itemKey(item)))
-      outcomes.set(itemKey(item), {
-        kind: 'not-written',
-        reason: refusal !== null ? 'max-changes' : stopped(run),
-      });
-  }
+  markNotWritten(run, pending, outcomes, refusal);
 
   const pendingByKey = new Map(pending.map((i) => [itemKey(i), i]));
   const accounts = selected.map((account) => ({

@@ -138,11 +138,6 @@ export class AwsCallError extends EnforceError {
   }
 }
 
-/** An output after the run (stdout, --plan-out, the step summary) could not be written. */
-export class OutputError extends EnforceError {
-  override name = 'OutputError';
-}
-
 /**
  * A write was stopped inside the process, before it was sent (or re-sent): AWS never saw it. Not an AWS
  * error, so the SDK does not retry it.

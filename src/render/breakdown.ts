@@ -1,5 +1,4 @@
-import { isWriteAction } from '../core/plan.js';
-import type { Reason, ReportItem, RunReport } from '../core/types.js';
+import type { Reason, RunReport } from '../core/types.js';
 import { NOT_WRITTEN_REASONS, SKIP_REASONS } from '../core/types.js';
 
 /** Contacts (account × type items) and the accounts they belong to, for one reason. */
@@ -52,10 +51,6 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** `118 contacts in 40 accounts`: the units every summary line names. */
 export function unitsOf(report: RunReport): string {
   return `${plural(report.summary.items, 'contact')} in ${plural(report.summary.accounts, 'account')}`;
-}
-
-export function isPlannedWrite(item: ReportItem): boolean {
-  return isWriteAction(item.action);
 }
 
 /**

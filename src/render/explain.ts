@@ -1,6 +1,5 @@
 import {
   type AccountDecision,
-  type CreateSource,
   type DesiredContact,
   type DesiredFields,
   type DesiredPrimary,
@@ -312,14 +311,6 @@ export function describeSource(type: ContactType, source: FieldSource): string {
     default:
       return assertNever(source);
   }
-}
-
-/** Where a field used only to create a missing contact came from. */
-export function describeCreateSource(type: ContactType, source: CreateSource): string {
-  const key = POLICY_KEY_BY_TYPE[type];
-  return source.layer === 'settings'
-    ? `settings.createWith.${key}`
-    : `overrides.${source.index}.createWith.${key} (matched ${describeMatch(source.match)})`;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
-import { sortAccounts, summarise } from '../core/plan.js';
+import { isWriteAction, sortAccounts, summarise } from '../core/plan.js';
 import { createRedactor, type RedactFields, type Redactor } from '../core/redact.js';
 import type { ItemError, ReportAccount } from '../core/types.js';
 import type { Clock } from '../engine/clock.js';
@@ -153,7 +153,7 @@ export function outcomeOfAccount(account: ReportAccount): AccountOutcome {
     if (item.error !== null && (item.action === 'error' || item.result === 'failed')) errors.push(item.error);
     else if (item.result === 'failed') errors.push({ code: 'Failed', message: String(item.reason) });
     // Planned but refused by a guard (max-changes) or never started: the account is not in its desired state.
-    else if (item.result === 'skipped' && (item.action === 'create' || item.action === 'update')) {
+    else if (item.result === 'skipped' && isWriteAction(item.action)) {
       errors.push({ code: 'NotWritten', message: `not written: ${String(item.reason)}` });
     }
   }

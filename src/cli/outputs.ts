@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -27,18 +27,6 @@ export function checkOutputFile(flag: string, path: string): void {
     accessSync(dir, constants.W_OK);
   } catch {
     throw new UsageError(`${flag} ${path}: the directory ${dir} is not writable`);
-  }
-}
-
-/** Written whole or not at all: a reader never sees half a plan (temp file in the same directory, rename). */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(temp, text, { mode: 0o600 });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }
 

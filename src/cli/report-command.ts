@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.js';
 import { walkOuTree } from '../aws/organizations.js';
 import { policyUsesOus, policyUsesTags } from '../core/desired.js';
 import { createRedactor, makeRunKey, type Redactor } from '../core/redact.js';
@@ -19,7 +20,7 @@ import {
 } from '../state/snapshot.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { checkOutputFile, describeFsError, writeFileAtomic } from './outputs.js';
+import { checkOutputFile, describeFsError } from './outputs.js';
 import type { ReportCliOptions, RunCliOptions } from './program.js';
 import { reportError } from './report-error.js';
 import { type RunOutputs, runCommand } from './run-command.js';

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileAtomic } from '../atomic-file.js';
 import { type AnchorRecord, anchorChainHead, anchorRecord } from '../audit/anchor.js';
 import { type AuditLog, ciContext, createAuditLog, type RunStartFields } from '../audit/audit-log.js';
 import { openChainedAuditFile } from '../audit/chain.js';
@@ -24,7 +25,7 @@ import { readSnapshotFile } from '../state/snapshot-file.js';
 import { EXIT, exitCodeForError, exitCodeForRun, failureReasons } from './exit-codes.js';
 import type { Io } from './io.js';
 import { reportLint } from './lint-report.js';
-import { appendStepSummary, checkOutputPaths, describeFsError, writeFileAtomic } from './outputs.js';
+import { appendStepSummary, checkOutputPaths, describeFsError } from './outputs.js';
 import { checkPolicyErrors } from './policy-errors.js';
 import type { RunCliOptions } from './program.js';
 import { describeError, reportError } from './report-error.js';

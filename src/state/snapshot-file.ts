@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.js';
 import { StateFileError } from '../errors.js';
 import { parseSnapshot, type Snapshot, serialiseSnapshot } from './snapshot.js';
 
@@ -24,25 +23,11 @@ function describeFsError(error: unknown): string {
   }
 }
 
-/**
- * Writes the snapshot whole or not at all: into a temporary file beside the target (same file system, so
- * the rename is atomic), flushed to disk, then renamed over the target. A run killed half way leaves the
- * previous snapshot intact, never a truncated one that the next pull request would plan from.
- */
+/** Written whole or not at all (atomic-file.ts): a pull request never plans from a truncated snapshot. */
 export async function writeSnapshotFile(path: string, snapshot: Snapshot): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    // `wx`: never follow or reuse a file someone else placed at the temporary name.
-    const handle = await open(temp, 'wx', STATE_FILE_MODE);
-    try {
-      await handle.writeFile(serialiseSnapshot(snapshot), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await writeFileAtomic(path, serialiseSnapshot(snapshot), STATE_FILE_MODE);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw new StateFileError(path, `cannot write the state file: ${describeFsError(error)}`, {
       cause: error,
     });
